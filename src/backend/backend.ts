@@ -1,0 +1,45 @@
+/**
+ * @file The Backend interface: buffers owned by reference count, and primitive execution.
+ *
+ * A backend stores array data in buffers named by opaque numeric handles. `alloc` returns a
+ * handle with a reference count of 1; `retain`/`release` move the count, and the buffer is freed
+ * when it reaches 0. Arrays in the trace layer own one reference each, so users never see counts.
+ */
+import type { DType, Prim, PrimParams, ShapedArray, TypedArray } from "../ir/index.js";
+
+/** A buffer handle. Opaque outside its backend. */
+export type BufferId = number;
+
+/** Live buffer statistics, as `kiln.memory()` reports them. */
+export interface MemoryInfo {
+  readonly buffers: number;
+  readonly bytes: number;
+}
+
+/** An operand of a backend call: a buffer and what it holds. */
+export interface Operand {
+  readonly buffer: BufferId;
+  readonly aval: ShapedArray;
+}
+
+export interface Backend {
+  /** The name users pass to `setBackend`. */
+  readonly name: string;
+  /** Whether `readSync` works (CPU backends) or throws (GPU backends). */
+  readonly canReadSync: boolean;
+  /** Copies `data` (or zeros when null) into a new buffer of `size` elements of `dtype`. */
+  alloc(dtype: DType, size: number, data: TypedArray | null): BufferId;
+  retain(buffer: BufferId): void;
+  release(buffer: BufferId): void;
+  /** A copy of the buffer's contents. */
+  readSync(buffer: BufferId): TypedArray;
+  read(buffer: BufferId): Promise<TypedArray>;
+  /** Runs one primitive; returns new buffers (each with a count of 1) for `outAvals`. */
+  execute<P extends Prim>(
+    prim: P,
+    inputs: readonly Operand[],
+    params: PrimParams[P],
+    outAvals: readonly ShapedArray[],
+  ): BufferId[];
+  memory(): MemoryInfo;
+}

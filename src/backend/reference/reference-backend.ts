@@ -1,0 +1,92 @@
+/**
+ * @file The reference backend: plain JS over typed arrays, the oracle for every other backend.
+ */
+import {
+  type DType, type Prim, type PrimParams, type ShapedArray, type TypedArray, allocTyped, itemSize,
+} from "../../ir/index.js";
+import type { Backend, BufferId, MemoryInfo, Operand } from "../backend.js";
+import { referenceImpls } from "./impls.js";
+import type { Impl, RefArray } from "./ref-array.js";
+import { roundF16 } from "./float-bits.js";
+
+interface Slot {
+  data: TypedArray;
+  dtype: DType;
+  rc: number;
+}
+
+export class ReferenceBackend implements Backend {
+  readonly name = "reference";
+  readonly canReadSync = true;
+  #slots = new Map<BufferId, Slot>();
+  #next = 1;
+  #bytes = 0;
+
+  alloc(dtype: DType, size: number, data: TypedArray | null): BufferId {
+    const buf = allocTyped(dtype, size);
+    if (data) buf.set(data);
+    if (dtype === "float16") for (let i = 0; i < size; i++) buf[i] = roundF16(buf[i]);
+    return this.#adopt(buf, dtype);
+  }
+
+  #adopt(data: TypedArray, dtype: DType): BufferId {
+    const id = this.#next++;
+    this.#slots.set(id, { data, dtype, rc: 1 });
+    this.#bytes += data.length * itemSize(dtype);
+    return id;
+  }
+
+  #slot(id: BufferId): Slot {
+    const s = this.#slots.get(id);
+    if (!s) throw new Error(`internal: reference buffer ${id} does not exist (freed twice?)`);
+    return s;
+  }
+
+  retain(id: BufferId): void {
+    this.#slot(id).rc++;
+  }
+
+  release(id: BufferId): void {
+    const s = this.#slot(id);
+    if (--s.rc === 0) {
+      this.#slots.delete(id);
+      this.#bytes -= s.data.length * itemSize(s.dtype);
+    }
+  }
+
+  readSync(id: BufferId): TypedArray {
+    return this.#slot(id).data.slice();
+  }
+
+  read(id: BufferId): Promise<TypedArray> {
+    return Promise.resolve(this.readSync(id));
+  }
+
+  /** Direct read-only access for the reference interpreter and tests; never mutate. */
+  view(id: BufferId): TypedArray {
+    return this.#slot(id).data;
+  }
+
+  execute<P extends Prim>(
+    prim: P,
+    inputs: readonly Operand[],
+    params: PrimParams[P],
+    outAvals: readonly ShapedArray[],
+  ): BufferId[] {
+    const xs: RefArray[] = inputs.map(({ buffer, aval }) => ({
+      data: this.#slot(buffer).data,
+      shape: aval.shape,
+      dtype: aval.dtype,
+    }));
+    const outs = (referenceImpls[prim] as Impl<P>)(xs, params, outAvals);
+    return outs.map((data, i) => {
+      const { dtype } = outAvals[i];
+      if (dtype === "float16") for (let k = 0; k < data.length; k++) data[k] = roundF16(data[k]);
+      return this.#adopt(data, dtype);
+    });
+  }
+
+  memory(): MemoryInfo {
+    return { buffers: this.#slots.size, bytes: this.#bytes };
+  }
+}
