@@ -132,18 +132,6 @@ function unaryRule(prim: (typeof UNARY_PRIMS)[number]): ShapeRule<Prim> {
   };
 }
 
-function sameShapeDtype(prim: Prim, avals: readonly ShapedArray[]): void {
-  const [x] = avals;
-  for (const y of avals) {
-    if (!shapeEqual(x.shape, y.shape) || x.dtype !== y.dtype) {
-      throw new ShapeError(
-        `${prim}: operands must have equal shapes and dtypes, received ${fmt(avals)}. ` +
-          `Use the np functions, which broadcast and promote, or broadcast/convert first.`,
-      );
-    }
-  }
-}
-
 /**
  * Elementwise n-ary operands must share a dtype and a shape, except that rank-0 operands
  * broadcast (as in JAX, so `x * 2` stays one equation with a scalar literal). Returns the shape.
@@ -337,24 +325,22 @@ function reshapeRule([x]: readonly ShapedArray[], { newSizes }: PrimParams[Prim.
 function selectNRule(avals: readonly ShapedArray[]): ShapedArray[] {
   const [which, ...cases] = avals;
   if (cases.length === 0) throw new ShapeError("select_n: needs at least one case.");
-  sameShapeDtype(Prim.SelectN, cases);
+  const shape = elementwiseShape(Prim.SelectN, cases);
   const okWhich = (which.dtype === "bool" && cases.length <= 2) || which.dtype === "int32";
-  if (!okWhich || (which.ndim !== 0 && !shapeEqual(which.shape, cases[0].shape))) {
+  if (!okWhich || (which.ndim !== 0 && !shapeEqual(which.shape, shape))) {
     throw new ShapeError(
       `select_n: the selector must be bool (for at most 2 cases) or int32, scalar or of the cases' ` +
         `shape; received selector ${which.str()} and cases ${fmt(cases)}.`,
     );
   }
-  return [new ShapedArray(cases[0].shape, cases[0].dtype, allWeak(cases))];
+  const outShape = which.ndim > 0 ? which.shape : shape;
+  return [new ShapedArray(outShape, cases[0].dtype, allWeak(cases))];
 }
 
-function clampRule([lo, x, hi]: readonly ShapedArray[]): ShapedArray[] {
-  for (const b of [lo, hi]) {
-    if (b.dtype !== x.dtype || (b.ndim !== 0 && !shapeEqual(b.shape, x.shape))) {
-      throw new ShapeError(`clamp: bounds must be scalars or match the operand; received ${fmt([lo, x, hi])}.`);
-    }
-  }
-  return [x];
+function clampRule(avals: readonly ShapedArray[]): ShapedArray[] {
+  arity(Prim.Clamp, avals, 3);
+  const shape = elementwiseShape(Prim.Clamp, avals);
+  return [new ShapedArray(shape, avals[1].dtype, avals[1].weakType)];
 }
 
 function bitcastRule([x]: readonly ShapedArray[], { newDtype }: PrimParams[Prim.BitcastConvertType]): ShapedArray[] {

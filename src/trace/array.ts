@@ -23,10 +23,10 @@ interface Held {
 const finalizer = new FinalizationRegistry<Held>(({ backend, buffer }) => backend.release(buffer));
 
 /** Open `tidy` scopes, innermost last; each collects the Arrays created inside it. */
-const scopes: Set<Array>[] = [];
+const scopes: Set<ConcreteArray>[] = [];
 
 /** An immutable n-dimensional array on a backend. */
-export class Array extends Tracer {
+export class ConcreteArray extends Tracer {
   readonly #aval: ShapedArray;
   readonly #backend: Backend;
   readonly #buffer: BufferId;
@@ -45,17 +45,17 @@ export class Array extends Tracer {
   /**
    * Makes an Array from host data (copied).
    *
-   * @example Array.fromData(new Float32Array([1, 2]), [2], "float32")
+   * @example ConcreteArray.fromData(new Float32Array([1, 2]), [2], "float32")
    */
-  static fromData(data: TypedArray | ArrayLike<number>, shape: readonly number[], dtype: DType, weakType = false): Array {
+  static fromData(data: TypedArray | ArrayLike<number>, shape: readonly number[], dtype: DType, weakType = false): ConcreteArray {
     const backend = getBackend();
     const aval = new ShapedArray([...shape], dtype, weakType);
     const host = allocTyped(dtype, aval.size);
     if (data.length !== aval.size) {
-      throw new RangeError(`Array.fromData: ${data.length} values do not fill shape [${shape.join(", ")}] (${aval.size}).`);
+      throw new RangeError(`ConcreteArray.fromData: ${data.length} values do not fill shape [${shape.join(", ")}] (${aval.size}).`);
     }
     host.set(data as ArrayLike<number>);
-    return new Array(aval, backend, backend.alloc(dtype, aval.size, host));
+    return new ConcreteArray(aval, backend, backend.alloc(dtype, aval.size, host));
   }
 
   get trace(): Trace {
@@ -77,7 +77,7 @@ export class Array extends Tracer {
     return this.#buffer;
   }
 
-  get isDisposed(): boolean {
+  override get isDisposed(): boolean {
     return this.#disposed;
   }
 
@@ -98,15 +98,11 @@ export class Array extends Tracer {
     this.#backend.release(this.#buffer);
   }
 
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
   /** @internal A second Array sharing this one's buffer (one more reference). */
-  retain(): Array {
+  retain(): ConcreteArray {
     this.#check();
     this.#backend.retain(this.#buffer);
-    return new Array(this.#aval, this.#backend, this.#buffer);
+    return new ConcreteArray(this.#aval, this.#backend, this.#buffer);
   }
 
   /**
@@ -115,13 +111,13 @@ export class Array extends Tracer {
    *
    * @example np.array([1, 2]).dataSync() // Float32Array [1, 2]
    */
-  dataSync(): TypedArray {
+  override dataSync(): TypedArray {
     this.#check();
     return this.#backend.readSync(this.#buffer);
   }
 
   /** The data as a typed array (a copy), on every backend. */
-  async data(): Promise<TypedArray> {
+  override async data(): Promise<TypedArray> {
     this.#check();
     return this.#backend.read(this.#buffer);
   }
@@ -131,7 +127,7 @@ export class Array extends Tracer {
    *
    * @example np.eye(2).toArray() // [[1, 0], [0, 1]]
    */
-  toArray(): unknown {
+  override toArray(): unknown {
     const data = this.dataSync();
     const shape = this.shape;
     const conv = this.dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
@@ -148,7 +144,7 @@ export class Array extends Tracer {
    *
    * @example np.sum(np.ones([3])).item() // 3
    */
-  item(): number | boolean {
+  override item(): number | boolean {
     if (this.size !== 1) {
       throw new TypeError(`item(): the array has ${this.size} elements (shape [${this.shape.join(", ")}]); only size-1 arrays can be converted to a scalar.`);
     }
@@ -162,7 +158,7 @@ export class Array extends Tracer {
   }
 
   /** JAX-style repr: `Array([1., 2.], dtype=float32)`. */
-  repr(): string {
+  override repr(): string {
     return reprArray(this.dataSync(), this.shape, this.dtype, this.weakType);
   }
 
@@ -187,7 +183,7 @@ export class EvalTrace extends Trace {
   }
 
   processPrimitive<P extends Prim>(prim: P, tracers: readonly Tracer[], params: PrimParams[P]): Tracer[] {
-    const arrays = tracers as readonly Array[];
+    const arrays = tracers as readonly ConcreteArray[];
     const outAvals = abstractEval(prim, arrays.map((a) => a.aval), params);
     const backend = arrays[0]?.backend ?? getBackend();
     const operands: Operand[] = arrays.map((a) => {
@@ -200,7 +196,7 @@ export class EvalTrace extends Trace {
       return { buffer: a.buffer, aval: a.aval };
     });
     const buffers = backend.execute(prim, operands, params, outAvals);
-    return buffers.map((b, i) => new Array(outAvals[i], backend, b));
+    return buffers.map((b, i) => new ConcreteArray(outAvals[i], backend, b));
   }
 }
 
@@ -222,9 +218,9 @@ export function scalarType(x: Scalar): { dtype: DType; weak: boolean } {
 }
 
 /** A concrete scalar Array for a JS scalar (weakly typed, see scalarType). */
-export function scalarArray(x: Scalar, dtype?: DType, weak?: boolean): Array {
+export function scalarArray(x: Scalar, dtype?: DType, weak?: boolean): ConcreteArray {
   const t = scalarType(x);
-  return Array.fromData([Number(x)], [], dtype ?? t.dtype, weak ?? (dtype ? false : t.weak));
+  return ConcreteArray.fromData([Number(x)], [], dtype ?? t.dtype, weak ?? (dtype ? false : t.weak));
 }
 
 /**
@@ -234,7 +230,7 @@ export function scalarArray(x: Scalar, dtype?: DType, weak?: boolean): Array {
  *   const y = tidy(() => np.sum(np.square(x))); // the square is freed, y is kept
  */
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<Array>();
+  const scope = new Set<ConcreteArray>();
   scopes.push(scope);
   let result: T;
   try {
@@ -242,7 +238,7 @@ export function tidy<T>(fn: () => T): T {
   } finally {
     scopes.pop();
   }
-  const keep = new Set<Array>();
+  const keep = new Set<ConcreteArray>();
   collectArrays(result, keep);
   for (const a of scope) if (!keep.has(a)) a.dispose();
   const parent = scopes.at(-1);
@@ -251,13 +247,13 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /** Keeps `x` alive past the enclosing `tidy` scopes. */
-export function keep<T extends Array>(x: T): T {
+export function keep<T extends ConcreteArray>(x: T): T {
   for (const s of scopes) s.delete(x);
   return x;
 }
 
-function collectArrays(x: unknown, out: Set<Array>, seen = new Set<unknown>()): void {
-  if (x instanceof Array) {
+function collectArrays(x: unknown, out: Set<ConcreteArray>, seen = new Set<unknown>()): void {
+  if (x instanceof ConcreteArray) {
     out.add(x);
     return;
   }

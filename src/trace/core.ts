@@ -7,7 +7,7 @@
  * eval trace, whose values are concrete Arrays. This is Autodidax's design (jax docs/autodidax.py,
  * parts 1 and 3).
  */
-import { type DType, type Prim, type PrimParams, type ShapedArray, TracerError } from "../ir/index.js";
+import { type DType, type Prim, type PrimParams, type ShapedArray, TracerError, type TypedArray } from "../ir/index.js";
 
 /** A JS number or boolean that Kiln turns into a weakly typed scalar. */
 export type Scalar = number | boolean;
@@ -70,6 +70,54 @@ export abstract class Tracer {
 
   /** Releases backend memory held by this value; a no-op for abstract tracers. */
   dispose(): void {}
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** True once `dispose()` ran on a concrete array; tracers are never disposed. */
+  get isDisposed(): boolean {
+    return false;
+  }
+
+  /** Raised when a traced (abstract) value is asked for its data. */
+  protected concretizationError(what: string): TracerError {
+    return new TracerError(
+      `${what}: this array (${this.aval.str()}) is traced, so its values are not known yet: it is ` +
+        `an abstract stand-in while a transformation (jit, grad, vmap, ...) records the function. ` +
+        `Use array operations instead of reading values (np.where or lax.cond for data-dependent ` +
+        `choices), or return the value from the function and read it outside.`,
+    );
+  }
+
+  /** The data as a typed array (a copy). Concrete arrays on CPU backends only. */
+  dataSync(): TypedArray {
+    throw this.concretizationError("dataSync()");
+  }
+
+  /** The data as a typed array (a copy), on every backend. */
+  data(): Promise<TypedArray> {
+    return Promise.reject(this.concretizationError("data()"));
+  }
+
+  /** The data as nested JS arrays. */
+  toArray(): unknown {
+    throw this.concretizationError("toArray()");
+  }
+
+  /** The single element of a size-1 array. */
+  item(): number | boolean {
+    throw this.concretizationError("item()");
+  }
+
+  /** JAX-style repr. */
+  repr(): string {
+    return `Traced<${this.aval.str()}>`;
+  }
+
+  toString(): string {
+    return this.repr();
+  }
 }
 
 const traceStack: MainTrace[] = [];

@@ -11,7 +11,7 @@ import {
   ShapedArray, Var, abstractEval, printProgram,
 } from "../ir/index.js";
 import { type Scalar, Trace, Tracer, newDynamic, newMain } from "./core.js";
-import { Array, scalarType } from "./array.js";
+import { ConcreteArray, scalarType } from "./array.js";
 import { type PyTree, type TreeDef, treeFlatten, treeUnflatten } from "./pytree.js";
 
 /** A value being staged: it stands for a variable (or a literal) of the Program being built. */
@@ -107,16 +107,16 @@ function foldScalar<P extends Prim>(
 ): Tracer[] | null {
   if (ts.length === 0 || outAvals.length !== 1 || outAvals[0].ndim !== 0) return null;
   if (!ts.every((t) => t.literal !== null)) return null;
-  const inputs = ts.map((t) => Array.fromData([t.literal!], [], t.aval.dtype, t.aval.weakType));
+  const inputs = ts.map((t) => ConcreteArray.fromData([t.literal!], [], t.aval.dtype, t.aval.weakType));
   const [out] = bindEager(prim, inputs, params);
-  const value = (out as Array).dataSync()[0];
+  const value = (out as ConcreteArray).dataSync()[0];
   inputs.forEach((a) => a.dispose());
   out.dispose();
   return [new JaxprTracer(trace, outAvals[0], value)];
 }
 
 /** Runs a primitive on concrete arrays at the eval level, whatever trace is dynamic. */
-function bindEager<P extends Prim>(prim: P, inputs: readonly Array[], params: PrimParams[P]): Tracer[] {
+function bindEager<P extends Prim>(prim: P, inputs: readonly ConcreteArray[], params: PrimParams[P]): Tracer[] {
   return inputs[0].trace.processPrimitive(prim, inputs, params);
 }
 

@@ -149,7 +149,7 @@ export const selectNImpl: Impl<Prim.SelectN> = ([which, ...cases], _p, [out]) =>
   const o = alloc(out);
   for (let i = 0; i < o.length; i++) {
     const k = Math.min(Math.max(at(which, i), 0), cases.length - 1);
-    o[i] = cases[k].data[i];
+    o[i] = at(cases[k], i);
   }
   return [o];
 };
@@ -157,7 +157,7 @@ export const selectNImpl: Impl<Prim.SelectN> = ([which, ...cases], _p, [out]) =>
 export const clampImpl: Impl<Prim.Clamp> = ([lo, x, hi], _p, [out]) => {
   const o = alloc(out);
   for (let i = 0; i < o.length; i++) {
-    const v = x.data[i];
+    const v = at(x, i);
     o[i] = Number.isNaN(v) ? v : Math.min(Math.max(v, at(lo, i)), at(hi, i));
   }
   return [o];

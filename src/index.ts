@@ -1,0 +1,21 @@
+/**
+ * @file Kiln's public entry point.
+ *
+ * @example
+ *   import { np, grad } from "kiln";
+ *   const f = (x) => np.sum(np.square(x));
+ */
+import * as np from "./numpy/index.js";
+import * as lax from "./numpy/lax.js";
+import { random } from "./numpy/index.js";
+
+export { np, lax, random };
+export { ConcreteArray, tidy, keep, memory } from "./trace/array.js";
+export { Tracer, Tracer as Array, type ArrayLike } from "./trace/core.js";
+export { makeJaxpr, ClosedJaxpr } from "./trace/jaxpr-trace.js";
+export { tree, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeStructure, registerPyTreeNode, TreeDef, type PyTree } from "./trace/pytree.js";
+export { setBackend, getBackend, backendNames } from "./backend/registry.js";
+export {
+  ShapedArray, type DType, printProgram, ShapeError, DTypeError, TreeMismatchError, TracerError, BackendError,
+  DisposedError, promoteTypes,
+} from "./ir/index.js";
