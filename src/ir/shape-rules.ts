@@ -327,7 +327,8 @@ function selectNRule(avals: readonly ShapedArray[]): ShapedArray[] {
   if (cases.length === 0) throw new ShapeError("select_n: needs at least one case.");
   const shape = elementwiseShape(Prim.SelectN, cases);
   const okWhich = (which.dtype === "bool" && cases.length <= 2) || which.dtype === "int32";
-  if (!okWhich || (which.ndim !== 0 && !shapeEqual(which.shape, shape))) {
+  // The selector is an elementwise operand too: scalar cases broadcast against a full selector.
+  if (!okWhich || (which.ndim !== 0 && shape.length !== 0 && !shapeEqual(which.shape, shape))) {
     throw new ShapeError(
       `select_n: the selector must be bool (for at most 2 cases) or int32, scalar or of the cases' ` +
         `shape; received selector ${which.str()} and cases ${fmt(cases)}.`,
