@@ -13,6 +13,7 @@ export { np, lax, random };
 export { ConcreteArray, tidy, keep, memory } from "./trace/array.js";
 export { Tracer, Tracer as Array, type ArrayLike } from "./trace/core.js";
 export { makeJaxpr, ClosedJaxpr } from "./trace/jaxpr-trace.js";
+export { jvp, vjp, grad, valueAndGrad, type GradOptions } from "./autodiff/index.js";
 export { tree, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeStructure, registerPyTreeNode, TreeDef, type PyTree } from "./trace/pytree.js";
 export { setBackend, getBackend, backendNames } from "./backend/registry.js";
 export {
