@@ -4,34 +4,35 @@
  * erfinv 1e-14 after Newton refinement; tested in special.test.ts against tabulated values.
  */
 
-/** erf by its Maclaurin series for |x| < 2.5 and the continued fraction of erfc beyond. */
+/**
+ * erf by the all-positive series erf x = 2/sqrt(pi) e^(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1))
+ * for |x| < 2.5 (the alternating Maclaurin series cancels badly near 2.5), and 1 - erfc beyond.
+ */
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
   const a = Math.abs(x);
   if (a < 2.5) {
-    // erf x = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
+    const x2 = a * a;
     let term = a;
     let sum = a;
-    const x2 = a * a;
     for (let n = 1; n < 200; n++) {
-      term *= -x2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+      term *= (2 * x2) / (2 * n + 1);
+      sum += term;
+      if (term < 1e-17 * sum) break;
     }
-    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
   }
   return Math.sign(x) * (1 - erfcLarge(a));
 }
 
-/** erfc for a >= 2.5 by Lentz's continued fraction: erfc a = exp(-a^2)/sqrt(pi) * 1/(a + 1/2/(a + 1/(a + 3/2/(a + ...)))). */
+/** erfc for a >= 1 by Lentz's continued fraction: erfc a = exp(-a^2)/sqrt(pi) * 1/(a + 1/2/(a + 1/(a + 3/2/(a + ...)))). */
 function erfcLarge(a: number): number {
   if (a > 27) return 0;
   const tiny = 1e-300;
   let f = a;
   let c = a;
   let d = 0;
-  for (let n = 1; n < 500; n++) {
+  for (let n = 1; n < 1000; n++) {
     const an = n / 2;
     d = a + an * d;
     d = d === 0 ? tiny : d;
@@ -47,8 +48,9 @@ function erfcLarge(a: number): number {
 
 export function erfc(x: number): number {
   if (Number.isNaN(x)) return NaN;
-  if (x >= 2.5) return erfcLarge(x);
-  if (x <= -2.5) return 2 - erfcLarge(-x);
+  // 1 - erf(x) loses digits once erfc is small, so the continued fraction takes over at 1
+  // (it needs under 200 terms there).
+  if (x >= 1) return erfcLarge(x);
   return 1 - erf(x);
 }
 
@@ -72,14 +74,27 @@ export function erfinv(y: number): number {
       0.00943887047, 1.00167406, 2.83297682]) p = c + p * w;
     x = p * y;
   }
-  // Newton on erf(x) - y with derivative 2/sqrt(pi) exp(-x^2); erfc keeps tails accurate.
-  for (let i = 0; i < 3; i++) {
-    const err = Math.abs(y) > 0.9 ? Math.sign(y) * (1 - erfc(Math.abs(x))) - y : erf(x) - y;
-    const step = err / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
+  // Newton on |y| by symmetry. In the tail (|y| > 0.5) it solves log erfc(x) = log(1 - |y|):
+  // 1 - |y| is exact there, whereas erf(x) - y cancels to nothing, and the log makes the
+  // equation nearly quadratic so Newton converges from Giles' float32 guess.
+  const s = Math.sign(y);
+  const ay = Math.abs(y);
+  const c = 1 - ay;
+  x = Math.abs(x);
+  for (let i = 0; i < 12; i++) {
+    const dens = (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x); // d erf / dx
+    let step: number;
+    if (ay > 0.5) {
+      const e = erfc(x);
+      step = Math.log(e / c) / (-dens / e);
+    } else {
+      step = (erf(x) - ay) / dens;
+    }
     if (!Number.isFinite(step)) break;
     x -= step;
+    if (Math.abs(step) <= 1e-16 * x) break;
   }
-  return x;
+  return s * x;
 }
 
 const LANCZOS_G = 7;
@@ -109,7 +124,7 @@ export function lgamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
-/** digamma(x) = d/dx log Gamma(x): recurrence up to x >= 6, then the asymptotic series. */
+/** digamma(x) = d/dx log Gamma(x): recurrence up to x >= 10, then the asymptotic series. */
 export function digamma(x: number): number {
   if (Number.isNaN(x) || x === -Infinity) return NaN;
   if (x === Infinity) return Infinity;
@@ -120,14 +135,19 @@ export function digamma(x: number): number {
     result -= Math.PI / Math.tan(Math.PI * x);
     x = 1 - x;
   }
-  while (x < 6) {
+  // The series below is truncated after the x^-14 term; from x >= 10 the first omitted term
+  // (3617/8160 x^-16) is below 1e-16.
+  while (x < 10) {
     result -= 1 / x;
     x += 1;
   }
   const inv = 1 / x;
   const inv2 = inv * inv;
   // Bernoulli-number series: ln x - 1/2x - 1/12x^2 + 1/120x^4 - 1/252x^6 + 1/240x^8 - 1/132x^10
+  //   + 691/32760x^12 - 1/12x^14
   const series =
-    inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132)))));
+    inv2 *
+    (1 / 12 -
+      inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132 - inv2 * (691 / 32760 - inv2 / 12))))));
   return result + Math.log(x) - 0.5 * inv - series;
 }
