@@ -1,0 +1,4 @@
+/**
+ * @file (being written)
+ */
+export {};
