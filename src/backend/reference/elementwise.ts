@@ -79,7 +79,7 @@ export const BINARY_FNS: Record<string, Binary> = {
   [Prim.Max]: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
   [Prim.Min]: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
   [Prim.Atan2]: Math.atan2,
-  [Prim.Nextafter]: (a, b, d) => nextafter(a, b, d !== "float64"),
+  [Prim.Nextafter]: (a, b, d) => nextafter(a, b, d === "float64" ? "double" : d === "float16" ? "half" : "single"),
   [Prim.And]: (a, b) => a & b,
   [Prim.Or]: (a, b) => a | b,
   [Prim.Xor]: (a, b) => a ^ b,

@@ -1,6 +1,6 @@
 /**
  * @file Bit-level float helpers: float16 rounding (float16 is stored widened on the host) and
- * nextafter in float32/float64.
+ * nextafter in float16/float32/float64.
  */
 const f64 = new Float64Array(1);
 const u64 = new BigUint64Array(f64.buffer);
@@ -23,10 +23,34 @@ export function roundF16(x: number): number {
   return Math.sign(x) * r * q;
 }
 
-/** The next representable value after `x` towards `y`, in float32 or float64. */
-export function nextafter(x: number, y: number, single: boolean): number {
+/** binary16 bit pattern (sign excluded) of a non-negative value already representable in float16. */
+function f16Bits(a: number): number {
+  if (a === Infinity) return 0x7c00;
+  if (a < 2 ** -14) return a / 2 ** -24; // subnormal: an integer multiple of 2^-24
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  return ((e + 15) << 10) | ((a / 2 ** e - 1) * 1024);
+}
+
+function f16FromBits(b: number): number {
+  const e = b >> 10;
+  const m = b & 1023;
+  if (e === 0) return m * 2 ** -24;
+  if (e === 31) return m === 0 ? Infinity : NaN;
+  return 2 ** (e - 15) * (1 + m / 1024);
+}
+
+/** The next representable value after `x` towards `y`, in float16, float32 or float64. */
+export function nextafter(x: number, y: number, precision: "half" | "single" | "double" | boolean): number {
   if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
   if (x === y) return y;
+  const single = precision === true || precision === "single";
+  if (precision === "half") {
+    if (x === 0) return y > 0 ? 2 ** -24 : -(2 ** -24);
+    const b = f16Bits(Math.abs(x)) + ((y > x) === (x > 0) ? 1 : -1);
+    return Math.sign(x) * f16FromBits(b);
+  }
   if (single) {
     if (x === 0) {
       u32[0] = 1;
