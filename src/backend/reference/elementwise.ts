@@ -17,7 +17,11 @@ type Binary = (a: number, b: number, dtype: DType) => number;
 
 const isInt = (d: DType) => d === "int32" || d === "uint32";
 
-const roundAway = (x: number) => Math.sign(x) * Math.floor(Math.abs(x) + 0.5);
+// |x| + 0.5 would round up for the largest double below 0.5; comparing the exact fraction does not.
+const roundAway = (x: number) => {
+  const t = Math.trunc(x);
+  return Math.abs(x - t) >= 0.5 ? t + Math.sign(x) : t;
+};
 const roundEven = (x: number) => {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
