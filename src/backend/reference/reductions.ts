@@ -104,7 +104,8 @@ function scanAlong(
 
 const logAddExp = (a: number, b: number) => {
   const m = Math.max(a, b);
-  return m === -Infinity ? -Infinity : m + Math.log(Math.exp(a - m) + Math.exp(b - m));
+  // Infinite (or NaN) maxima are the answer; subtracting them would give inf - inf = NaN.
+  return Number.isFinite(m) ? m + Math.log(Math.exp(a - m) + Math.exp(b - m)) : m;
 };
 
 export const cumImpl =
