@@ -2,6 +2,7 @@
  * @file The `np` namespace: NumPy's API in camelCase over Kiln arrays.
  */
 import "./methods.js";
+import "./methods-sorting.js";
 
 export * from "./creation.js";
 export * from "./math.js";
@@ -14,6 +15,7 @@ export * from "./indexing.js";
 export * from "./sorting.js";
 export * from "./linalg-core.js";
 export * from "./einsum.js";
+export * from "./signal.js";
 export * as linalg from "./linalg.js";
 export * as random from "./random.js";
 export { Tracer as Array } from "../trace/core.js";
