@@ -2,6 +2,7 @@
  * @file The `np` namespace: NumPy's API in camelCase over Kiln arrays.
  */
 import "./methods.js";
+import "./methods-sorting.js";
 
 export * from "./creation.js";
 export * from "./math.js";
