@@ -3,6 +3,7 @@
  */
 import "./methods.js";
 import "./methods-sorting.js";
+import "./methods-indexing.js";
 
 export * from "./creation.js";
 export * from "./math.js";

@@ -154,15 +154,17 @@ export function updatesFor(op: string, x: Tracer, v: ArrayInput, shape: readonly
  * Reads a concrete array's data for the eager-only functions whose output shape depends on values,
  * and explains the `size` option when the array is traced.
  */
-export function concreteData(op: string, x: Tracer): Float64Array {
+export function concreteData(op: string, x: Tracer, fix?: string): Float64Array {
   try {
     return Float64Array.from(x.dataSync(), Number);
   } catch (e) {
     if (!(e instanceof TracerError)) throw e;
     throw new TracerError(
-      `${op}: the number of results depends on the values of the input, which are not known while ` +
-        `tracing (jit, grad, vmap, makeJaxpr). Pass a static { size: n } option (results are padded with ` +
-        `fillValue or truncated to n), or call ${op} outside the transformation.`,
+      `${op}: ` +
+        (fix ??
+          `the number of results depends on the values of the input, which are not known while tracing ` +
+            `(jit, grad, vmap, makeJaxpr). Pass a static { size: n } option (results are padded with ` +
+            `fillValue or truncated to n), or call ${op} outside the transformation.`),
     );
   }
 }
