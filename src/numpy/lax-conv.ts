@@ -6,7 +6,6 @@
  * Semantics pinned to jax 0.4.30 (`jax/_src/lax/convolution.py`, `jax/_src/lax/windowed_reductions.py`).
  */
 import { type ConvDimensionNumbers, type DType, Prim, ShapeError } from "../ir/index.js";
-import { windowOutputShape } from "../ir/shape-rules-conv.js";
 import { type ArrayLike, Tracer, bind1 } from "../trace/core.js";
 import { matchWeak, rev, transpose } from "./lax-core.js";
 
@@ -280,9 +279,3 @@ export function selectAndScatterAdd(
   const x = asTracer(op, operand);
   return bind1(Prim.SelectAndScatterAdd, [s, x], windowParams(x, windowDimensions, windowStrides, padding, opts));
 }
-
-/** The shape `reduceWindow` returns, without computing it. */
-export const reduceWindowShape = (
-  x: Tracer, windowDimensions: readonly number[], windowStrides: readonly number[], padding: Padding,
-  opts: WindowOptions = {},
-): number[] => windowOutputShape("lax.reduceWindow", x.aval, windowParams(x, windowDimensions, windowStrides, padding, opts));
