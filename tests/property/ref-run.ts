@@ -3,7 +3,7 @@
  * and for checking other backends against the reference.
  */
 import {
-  type DType, type Prim, type PrimParams, ShapedArray, type TypedArray, abstractEval,
+  type DType, type FirstOrderPrim, type PrimParams, ShapedArray, type TypedArray, abstractEval,
 } from "../../src/ir/index.js";
 import { ReferenceBackend } from "../../src/backend/reference/reference-backend.js";
 
@@ -36,7 +36,7 @@ export const h = (data: ArrayLike<number> | number, dtype: DType = "float32", sh
  *
  * @example runRef(Prim.Add, [h([1, 2]), h([3, 4])], {})[0].data // [4, 6]
  */
-export function runRef<P extends Prim>(prim: P, inputs: readonly HostArray[], params: PrimParams[P], backend = new ReferenceBackend()): HostResult[] {
+export function runRef<P extends FirstOrderPrim>(prim: P, inputs: readonly HostArray[], params: PrimParams[P], backend = new ReferenceBackend()): HostResult[] {
   const ops = inputs.map((x) => {
     const data = typeof x.data === "number" ? [x.data] : Array.from(x.data);
     const shape = x.shape ?? (typeof x.data === "number" ? [] : [data.length]);
@@ -56,7 +56,7 @@ export function runRef<P extends Prim>(prim: P, inputs: readonly HostArray[], pa
 }
 
 /** The single output's data of `runRef`. */
-export const run1 = <P extends Prim>(prim: P, inputs: readonly HostArray[], params: PrimParams[P]): number[] =>
+export const run1 = <P extends FirstOrderPrim>(prim: P, inputs: readonly HostArray[], params: PrimParams[P]): number[] =>
   runRef(prim, inputs, params)[0].data;
 
 function ctorOf(d: DType) {

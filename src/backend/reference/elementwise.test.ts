@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { type DType, Prim, type PrimParams, UNARY_PRIMS, BINARY_PRIMS, COMPARE_PRIMS } from "../../ir/index.js";
+import { type DType, type FirstOrderPrim, Prim, type PrimParams, UNARY_PRIMS, BINARY_PRIMS, COMPARE_PRIMS } from "../../ir/index.js";
 import { type HostArray, h, run1, runRef } from "../../../tests/property/ref-run.js";
 import { propertyRuns } from "../../../tests/helpers/assert.js";
 import { convertValue } from "./elementwise.js";
 
 const NOP = {} as PrimParams[Prim.Add];
-const un = (p: Prim, xs: number[], d: DType = "float64") => run1(p, [h(xs, d)], NOP as never);
-const bin = (p: Prim, a: number[], b: number[], d: DType = "float64") => run1(p, [h(a, d), h(b, d)], NOP as never);
+const un = (p: FirstOrderPrim, xs: number[], d: DType = "float64") => run1(p, [h(xs, d)], NOP as never);
+const bin = (p: FirstOrderPrim, a: number[], b: number[], d: DType = "float64") => run1(p, [h(a, d), h(b, d)], NOP as never);
 const f32 = Math.fround;
 /** Object.is equality element by element, so -0 and NaN are checked exactly. */
 const same = (got: number[], want: number[]) => {
@@ -16,7 +16,7 @@ const same = (got: number[], want: number[]) => {
 };
 
 describe("unary float primitives (float64, known values)", () => {
-  const cases: [Prim, number[], number[]][] = [
+  const cases: [FirstOrderPrim, number[], number[]][] = [
     [Prim.Neg, [1, -0, 0, Infinity, NaN], [-1, 0, -0, -Infinity, NaN]],
     [Prim.Sign, [-3, 2, 0, -0, NaN, -Infinity], [-1, 1, 0, -0, NaN, -1]],
     [Prim.Floor, [1.5, -1.5, -0, 2], [1, -2, -0, 2]],
@@ -77,7 +77,7 @@ describe("float32 and float16 rounding of results", () => {
   it("property: float32 add/mul/div equal fround of the exact double result", () => {
     const v = fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
     fc.assert(fc.property(v, v, (a, b) => {
-      const [s, m, d] = [Prim.Add, Prim.Mul, Prim.Div].map((p) => bin(p, [a], [b], "float32")[0]);
+      const [s, m, d] = ([Prim.Add, Prim.Mul, Prim.Div] as const).map((p) => bin(p, [a], [b], "float32")[0]);
       expect(s).toBe(f32(a + b));
       expect(m).toBe(f32(a * b));
       if (b !== 0) expect(d).toBe(f32(a / b));
@@ -264,7 +264,7 @@ describe("dtype-generic properties", () => {
     fc.assert(fc.property(fc.constantFrom(...dts), fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: -1000, max: 1000 }), (d, a, b) => {
       const x: HostArray = h([a], d);
       const y: HostArray = h([b], d);
-      for (const p of [Prim.Add, Prim.Mul, Prim.Max, Prim.Min, Prim.Eq]) {
+      for (const p of [Prim.Add, Prim.Mul, Prim.Max, Prim.Min, Prim.Eq] as const) {
         expect(run1(p, [x, y], NOP as never)).toEqual(run1(p, [y, x], NOP as never));
       }
     }), { numRuns: propertyRuns() });
