@@ -10,6 +10,7 @@ import { type Tracer, bind } from "../trace/core.js";
 import * as lax from "../numpy/lax-core.js";
 import { type Tangent, Zero, addTangents, instantiate, isZero } from "./zero.js";
 import { indexingJvpRules } from "./jvp-rules-indexing.js";
+import { controlJvpRules } from "./jvp-rules-control.js";
 
 export type JvpRule<P extends Prim> = (
   primals: readonly Tracer[],
@@ -306,4 +307,5 @@ export const jvpRules: Table = {
   [Prim.Threefry2x32]: zeroJvp(Prim.Threefry2x32),
   // stop_gradient: the primal passes through, the derivative is cut.
   [Prim.StopGradient]: zeroJvp(Prim.StopGradient),
+  ...controlJvpRules,
 };

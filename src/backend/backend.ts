@@ -5,7 +5,7 @@
  * handle with a reference count of 1; `retain`/`release` move the count, and the buffer is freed
  * when it reaches 0. Arrays in the trace layer own one reference each, so users never see counts.
  */
-import type { DType, Prim, PrimParams, ShapedArray, TypedArray } from "../ir/index.js";
+import type { DType, FirstOrderPrim, PrimParams, ShapedArray, TypedArray } from "../ir/index.js";
 
 /** A buffer handle. Opaque outside its backend. */
 export type BufferId = number;
@@ -35,7 +35,7 @@ export interface Backend {
   readSync(buffer: BufferId): TypedArray;
   read(buffer: BufferId): Promise<TypedArray>;
   /** Runs one primitive; returns new buffers (each with a count of 1) for `outAvals`. */
-  execute<P extends Prim>(
+  execute<P extends FirstOrderPrim>(
     prim: P,
     inputs: readonly Operand[],
     params: PrimParams[P],

@@ -7,6 +7,7 @@
  * Semantics follow XLA/`jax.lax` (pinned to jax 0.4.30) unless a comment says otherwise.
  */
 import type { DType } from "./dtype.js";
+import type { Program } from "./program.js";
 
 export enum Prim {
   // ---- elementwise, unary (output dtype = input dtype unless noted) ----
@@ -122,7 +123,18 @@ export enum Prim {
   Threefry2x32 = "threefry2x32", // (k0, k1, x0, x1) uint32 -> (y0, y1)
   // ---- autodiff helpers ----
   StopGradient = "stop_gradient",
+  // ---- higher-order: they hold sub-programs (closed: constants are explicit leading inputs) ----
+  Pjit = "pjit", // a jitted call: inputs are the program's inputs
+  Cond = "cond", // (index, ...operands): runs branches[clamp(index)]
+  While = "while", // (...condConsts, ...bodyConsts, ...carry)
+  Scan = "scan", // (...consts, ...carry, ...xs) -> (...carry, ...ys)
 }
+
+/** Primitives whose params hold sub-programs; backends never see them (traces interpret them). */
+export const HIGHER_ORDER_PRIMS = [Prim.Pjit, Prim.Cond, Prim.While, Prim.Scan] as const;
+export type HigherOrderPrim = (typeof HIGHER_ORDER_PRIMS)[number];
+export type FirstOrderPrim = Exclude<Prim, HigherOrderPrim>;
+export const isHigherOrder = (p: Prim): p is HigherOrderPrim => (HIGHER_ORDER_PRIMS as readonly Prim[]).includes(p);
 
 /** Window configuration shared by reduce_window and select_and_scatter_add. */
 export interface WindowParams {
@@ -303,6 +315,26 @@ export type PrimParams = { [P in Unary | Binary | Compare]: NoParams } & {
   [Prim.SelectAndScatterAdd]: WindowParams;
   [Prim.Threefry2x32]: NoParams;
   [Prim.StopGradient]: NoParams;
+  [Prim.Pjit]: { readonly program: Program; readonly name: string };
+  /** Branch programs share input and output avals; the index is clamped into range, as in XLA. */
+  [Prim.Cond]: { readonly branches: readonly Program[] };
+  [Prim.While]: {
+    readonly condProgram: Program;
+    readonly bodyProgram: Program;
+    readonly condNconsts: number;
+    readonly bodyNconsts: number;
+  };
+  /**
+   * The body maps (consts, carry, x slices) to (carry, y slices); `length` iterations over the
+   * leading axis of each xs, in reverse order when `reverse`. ys are stacked along axis 0.
+   */
+  [Prim.Scan]: {
+    readonly program: Program;
+    readonly numConsts: number;
+    readonly numCarry: number;
+    readonly length: number;
+    readonly reverse: boolean;
+  };
 };
 
 /** Every primitive, in catalogue order. */

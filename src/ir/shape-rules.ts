@@ -11,6 +11,7 @@ import { BINARY_PRIMS, COMPARE_PRIMS, Prim, type PrimParams, UNARY_PRIMS } from 
 import { type Shape, shapeEqual, shapeStr } from "./shape.js";
 import { convShapeRules } from "./shape-rules-conv.js";
 import { indexingShapeRules } from "./shape-rules-indexing.js";
+import { controlShapeRules } from "./shape-rules-control.js";
 import { ShapeError, DTypeError } from "./errors.js";
 
 export type ShapeRule<P extends Prim> = (
@@ -452,6 +453,7 @@ export const shapeRules: { [P in Prim]: ShapeRule<P> } = {
     return [avals[0], avals[0]];
   },
   [Prim.StopGradient]: ([x]) => [x],
+  ...controlShapeRules,
 };
 
 /** Runs the abstract-evaluation rule of `prim`. */

@@ -4,3 +4,4 @@
 export * from "./lax-core.js";
 export * from "./lax-indexing.js";
 export * from "./lax-conv.js";
+export * from "./lax-control.js";

@@ -8,8 +8,9 @@
  */
 import {
   type DType, DisposedError, type Prim, type PrimParams, ShapedArray, type TypedArray, abstractEval,
-  allocTyped,
+  allocTyped, type FirstOrderPrim, isHigherOrder,
 } from "../ir/index.js";
+import { controlEvaluators } from "./eval-control.js";
 import type { Backend, BufferId, Operand } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { type Scalar, Trace, Tracer, baseMain, installBaseTrace } from "./core.js";
@@ -99,7 +100,7 @@ export class ConcreteArray extends Tracer {
   }
 
   /** @internal A second Array sharing this one's buffer (one more reference). */
-  retain(): ConcreteArray {
+  override retain(): ConcreteArray {
     this.#check();
     this.#backend.retain(this.#buffer);
     return new ConcreteArray(this.#aval, this.#backend, this.#buffer);
@@ -183,6 +184,9 @@ export class EvalTrace extends Trace {
   }
 
   processPrimitive<P extends Prim>(prim: P, tracers: readonly Tracer[], params: PrimParams[P]): Tracer[] {
+    if (isHigherOrder(prim)) {
+      return (controlEvaluators[prim] as (a: readonly Tracer[], p: unknown) => Tracer[])(tracers, params);
+    }
     const arrays = tracers as readonly ConcreteArray[];
     const outAvals = abstractEval(prim, arrays.map((a) => a.aval), params);
     const backend = arrays[0]?.backend ?? getBackend();
@@ -195,7 +199,7 @@ export class EvalTrace extends Trace {
       }
       return { buffer: a.buffer, aval: a.aval };
     });
-    const buffers = backend.execute(prim, operands, params, outAvals);
+    const buffers = backend.execute(prim as FirstOrderPrim, operands, params as PrimParams[FirstOrderPrim], outAvals);
     return buffers.map((b, i) => new ConcreteArray(outAvals[i], backend, b));
   }
 }

@@ -71,6 +71,11 @@ export abstract class Tracer {
   /** Releases backend memory held by this value; a no-op for abstract tracers. */
   dispose(): void {}
 
+  /** @internal A value sharing this one's data with its own reference (abstract tracers: itself). */
+  retain(): Tracer {
+    return this;
+  }
+
   [Symbol.dispose](): void {
     this.dispose();
   }

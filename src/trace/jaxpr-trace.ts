@@ -197,3 +197,49 @@ export class ClosedJaxpr implements ClosedProgram<Tracer> {
     return printProgram(this.program);
   }
 }
+
+/** A program with no constVars, plus the values to pass as its leading inputs. */
+export interface HoistedProgram {
+  readonly program: Program;
+  readonly consts: readonly Tracer[];
+}
+
+/**
+ * Stages a flat function on `avals` and hoists its constants into leading inputs, the form
+ * higher-order primitives hold (their programs are closed over nothing).
+ */
+export function traceFlat(f: (...xs: Tracer[]) => readonly unknown[], avals: readonly ShapedArray[]): HoistedProgram {
+  const [, inTree] = treeFlatten(avals.map(() => 0));
+  const t = traceToProgram((...args) => f(...(args as Tracer[])) as PyTree, avals, inTree);
+  return hoistConsts(t.closed.program, t.closed.consts);
+}
+
+/** Moves constVars to the front of inVars. */
+export function hoistConsts(program: Program, consts: readonly Tracer[]): HoistedProgram {
+  return {
+    program: { constVars: [], inVars: [...program.constVars, ...program.inVars], eqns: program.eqns, outs: program.outs },
+    consts,
+  };
+}
+
+/**
+ * Gives several hoisted programs (e.g. the branches of a cond) the union of all their constants
+ * as leading inputs; each program ignores the others' constants.
+ */
+export function joinHoisted(hs: readonly HoistedProgram[]): { programs: Program[]; consts: Tracer[] } {
+  const consts = hs.flatMap((h) => h.consts);
+  let offset = 0;
+  const programs = hs.map((h) => {
+    const n = h.consts.length;
+    const unused = (cs: readonly Tracer[]) => cs.map((c) => new Var(c.aval));
+    const inVars = [
+      ...unused(consts.slice(0, offset)),
+      ...h.program.inVars.slice(0, n),
+      ...unused(consts.slice(offset + n)),
+      ...h.program.inVars.slice(n),
+    ];
+    offset += n;
+    return { ...h.program, inVars };
+  });
+  return { programs, consts };
+}

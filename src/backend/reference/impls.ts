@@ -1,7 +1,7 @@
 /**
  * @file The reference backend's impl table: one entry per primitive, exhaustive by type.
  */
-import { BINARY_PRIMS, COMPARE_PRIMS, Prim, UNARY_PRIMS } from "../../ir/index.js";
+import { BINARY_PRIMS, COMPARE_PRIMS, type FirstOrderPrim, Prim, UNARY_PRIMS } from "../../ir/index.js";
 import type { Impl } from "./ref-array.js";
 import {
   BINARY_FNS, UNARY_FNS, binaryImpl, bitcastImpl, clampImpl, convertImpl, integerPowImpl, roundImpl,
@@ -17,7 +17,8 @@ import { convImpls } from "./conv.js";
 import { sortImpls } from "./sort.js";
 import { threefryImpl } from "./threefry.js";
 
-type Table = { [P in Prim]: Impl<P> };
+/** Higher-order primitives never reach a backend: the traces interpret their programs. */
+type Table = { [P in FirstOrderPrim]: Impl<P> };
 
 const fromList = <P extends Prim>(prims: readonly P[], make: (p: P) => Impl<Prim>) =>
   Object.fromEntries(prims.map((p) => [p, make(p)])) as unknown as { [Q in P]: Impl<Q> };

@@ -2,7 +2,7 @@
  * @file The reference backend: plain JS over typed arrays, the oracle for every other backend.
  */
 import {
-  type DType, type Prim, type PrimParams, type ShapedArray, type TypedArray, allocTyped, itemSize,
+  type DType, type FirstOrderPrim, type PrimParams, type ShapedArray, type TypedArray, allocTyped, itemSize,
 } from "../../ir/index.js";
 import type { Backend, BufferId, MemoryInfo, Operand } from "../backend.js";
 import { referenceImpls } from "./impls.js";
@@ -67,7 +67,7 @@ export class ReferenceBackend implements Backend {
     return this.#slot(id).data;
   }
 
-  execute<P extends Prim>(
+  execute<P extends FirstOrderPrim>(
     prim: P,
     inputs: readonly Operand[],
     params: PrimParams[P],

@@ -1,0 +1,73 @@
+/**
+ * @file Eager evaluation of the higher-order primitives on concrete arrays: calls run their
+ * program, `cond` reads its index, loops iterate on the host. Backends only ever see first-order
+ * primitives.
+ */
+import { type HigherOrderPrim, Prim, type PrimParams } from "../ir/index.js";
+import { type Tracer, bind1 } from "./core.js";
+import { evalProgram } from "./eval-program.js";
+
+type Evaluator<P extends HigherOrderPrim> = (args: readonly Tracer[], params: PrimParams[P]) => Tracer[];
+
+const indexAt = (x: Tracer, i: number): Tracer => {
+  const sizes = [1, ...x.shape.slice(1)];
+  const starts = x.shape.map((_, k) => (k === 0 ? i : 0));
+  const s = bind1(Prim.Slice, [x], { startIndices: starts, limitIndices: starts.map((v, k) => v + sizes[k]), strides: null });
+  const r = bind1(Prim.Reshape, [s], { newSizes: x.shape.slice(1) });
+  s.dispose();
+  return r;
+};
+
+const stack = (items: readonly Tracer[], length: number, shape: readonly number[], dtype: Tracer["dtype"]): Tracer => {
+  if (length === 0) {
+    const z = bind1(Prim.ConvertElementType, [0], { newDtype: dtype, weakType: false });
+    const r = bind1(Prim.BroadcastInDim, [z], { shape: [0, ...shape], broadcastDimensions: [] });
+    z.dispose();
+    return r;
+  }
+  const expanded = items.map((y) => bind1(Prim.Reshape, [y], { newSizes: [1, ...y.shape] }));
+  const r = bind1(Prim.Concatenate, expanded, { dimension: 0 });
+  expanded.forEach((e) => e.dispose());
+  return r;
+};
+
+export const controlEvaluators: { [P in HigherOrderPrim]: Evaluator<P> } = {
+  [Prim.Pjit]: (args, { program }) => evalProgram(program, args),
+  [Prim.Cond]: ([index, ...ops], { branches }) => {
+    const i = Math.min(Math.max(Number(index.item()), 0), branches.length - 1);
+    return evalProgram(branches[i], ops);
+  },
+  [Prim.While]: (args, { condProgram, bodyProgram, condNconsts, bodyNconsts }) => {
+    const condConsts = args.slice(0, condNconsts);
+    const bodyConsts = args.slice(condNconsts, condNconsts + bodyNconsts);
+    let carry = args.slice(condNconsts + bodyNconsts).map((c) => c.retain());
+    for (;;) {
+      const [pred] = evalProgram(condProgram, [...condConsts, ...carry]);
+      const go = pred.item();
+      pred.dispose();
+      if (!go) return carry;
+      const next = evalProgram(bodyProgram, [...bodyConsts, ...carry]);
+      carry.forEach((c) => c.dispose());
+      carry = next;
+    }
+  },
+  [Prim.Scan]: (args, { program, numConsts, numCarry, length, reverse }) => {
+    const consts = args.slice(0, numConsts);
+    let carry = args.slice(numConsts, numConsts + numCarry).map((c) => c.retain());
+    const xs = args.slice(numConsts + numCarry);
+    const ysAvals = program.outs.slice(numCarry).map((o) => o.aval);
+    const ys: Tracer[][] = ysAvals.map(() => new Array<Tracer>(length));
+    for (let k = 0; k < length; k++) {
+      const i = reverse ? length - 1 - k : k;
+      const slices = xs.map((x) => indexAt(x, i));
+      const outs = evalProgram(program, [...consts, ...carry, ...slices]);
+      slices.forEach((s) => s.dispose());
+      carry.forEach((c) => c.dispose());
+      carry = outs.slice(0, numCarry);
+      outs.slice(numCarry).forEach((y, j) => (ys[j][i] = y));
+    }
+    const stacked = ys.map((items, j) => stack(items, length, ysAvals[j].shape, ysAvals[j].dtype));
+    ys.forEach((items) => items.forEach((y) => y?.dispose()));
+    return [...carry, ...stacked];
+  },
+};
