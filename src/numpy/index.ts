@@ -2,6 +2,7 @@
  * @file The `np` namespace: NumPy's API in camelCase over Kiln arrays.
  */
 import "./methods.js";
+import "./methods-extra.js";
 import "./methods-sorting.js";
 import "./methods-indexing.js";
 
