@@ -228,7 +228,7 @@ export function interp(x: A, xp: A, fp: A, opts: { readonly left?: A; readonly r
     // Like NumPy, an infinite fp that spoils one side is retried from the other knot.
     lin = lax.select(lax.ne(lin, lin), lax.add(f1, lax.mul(lax.div(lax.sub(xt, x1), safeDx), df)), lin);
     lin = lax.select(lax.bitwiseAnd(lax.ne(lin, lin), lax.eq(f0, f1)), f0, lin);
-    f = lax.select(lax.bitwiseOr(flat, lax.eq(delta, 0)), f0, lin);
+    f = lax.select(flat, f0, lin);
   }
   const [lo, hi] = [broadcastTo(op, left, xt.shape), broadcastTo(op, right, xt.shape)];
   f = lax.select(lax.lt(xt, pick(xpt, 0)), lo, f);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { makeJaxpr, np } from "../index.js";
+import { grad, makeJaxpr, np } from "../index.js";
 import { expectArray, propertyRuns } from "../../tests/helpers/assert.js";
 
 const a23 = () => np.arange(6).reshape([2, 3]);
@@ -177,6 +177,12 @@ describe("tracing and properties", () => {
     const f = (x: np.Array) => [np.pad(x, 2, { mode: "reflect" }), np.roll(x, 1, { axis: 1 }), np.tile(x, 2), np.repeat(x, [2, 1], { axis: 0 }), np.rot90(x)];
     const j = makeJaxpr(f)(np.zeros([2, 3]));
     expect(j.toString()).toContain("concatenate");
+  });
+  it("differentiates through pad, repeat and roll (gradients sum over copies)", () => {
+    const w = (t: np.Array) => np.multiply(t, np.arange(t.size).astype("float32"));
+    expectArray(grad((t: np.Array) => np.sum(w(np.pad(t, 2, { mode: "reflect" }))))(np.array([1, 2, 3])), [8, 9, 4]);
+    expectArray(grad((t: np.Array) => np.sum(w(np.repeat(t, [1, 0, 2]))))(np.array([1, 2, 3])), [0, 0, 3]);
+    expectArray(grad((t: np.Array) => np.sum(w(np.roll(t, 1))))(np.array([1, 2, 3])), [1, 2, 0]);
   });
   it("roll then roll back, flip twice, rot90 four times are identities", () => {
     const shapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 });

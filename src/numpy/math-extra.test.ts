@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { makeJaxpr, np } from "../index.js";
+import { grad, makeJaxpr, np } from "../index.js";
 import { expectArray, propertyRuns } from "../../tests/helpers/assert.js";
 
 const i32 = (v: number[] | number[][]) => np.array(v, { dtype: "int32" });
@@ -138,6 +138,11 @@ describe("tracing and properties", () => {
     const f = (x: np.Array) => [np.cumsum(x), np.diff(x), np.interp(x, [0, 1, 2], [1, 3, 2]), np.gcd(x.astype("int32"), 6), np.gradient(x)];
     const text = makeJaxpr(f)(np.zeros([4])).toString();
     expect(text).toContain("cumsum");
+  });
+  it("differentiates interp (right slope at a knot), sinc and cumsum", () => {
+    expectArray(grad((t: np.Array) => np.sum(np.interp(t, [0, 2, 4], [0, 4, 0])))(np.array([1, 2, 3])), [2, -2, -2]);
+    expectArray(grad((t: np.Array) => np.sum(np.sinc(t)))(np.array([0, 1])), [0, -1], { atol: 1e-6 });
+    expectArray(grad((t: np.Array) => np.sum(np.cumsum(t)))(np.array([1, 2, 3])), [3, 2, 1]);
   });
   it("diff of cumsum (with prepend 0) recovers the input", () => {
     fc.assert(fc.property(fc.array(fc.integer({ min: -100, max: 100 }), { minLength: 1, maxLength: 12 }), (v) => {
