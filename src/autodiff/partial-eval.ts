@@ -5,10 +5,11 @@
  * now) and its linear tangent program (kept for transposition).
  */
 import {
-  type Atom, Lit, type Eqn, type Prim, type PrimParams, type Program, ShapedArray, Var, abstractEval,
+  type Atom, Lit, type Eqn, Prim, type PrimParams, type Program, ShapedArray, Var, abstractEval,
 } from "../ir/index.js";
 import { type Scalar, Trace, Tracer, bind, newMain } from "../trace/core.js";
 import { scalarType } from "../trace/array.js";
+import { evalProgram } from "../trace/eval-program.js";
 
 /** A partially known value: a known tracer/array, or only its aval. */
 export type PartialVal = { readonly known: Tracer | Scalar } | { readonly unknown: ShapedArray };
@@ -71,6 +72,10 @@ export class PartialEvalTrace extends Trace {
 
   processPrimitive<P extends Prim>(prim: P, tracers: readonly Tracer[], params: PrimParams[P]): Tracer[] {
     const ts = tracers as readonly PartialEvalTracer[];
+    // A call with unknown inputs is inlined, so its known part runs now and only the rest is staged.
+    if (prim === Prim.Pjit && !ts.every((t) => "known" in t.pval)) {
+      return evalProgram((params as PrimParams[Prim.Pjit]).program, ts);
+    }
     if (ts.every((t) => "known" in t.pval)) {
       const outs = bind(prim, ts.map((t) => (t.pval as { known: Tracer | Scalar }).known), params);
       return outs.map((o) => new PartialEvalTracer(this, { known: o }, null));

@@ -139,6 +139,12 @@ export function installBaseTrace(traceType: new (main: MainTrace) => Trace): voi
 /** The level-0 (eval) interpreter. */
 export const baseMain = (): MainTrace => traceStack[0];
 
+/**
+ * True when no transformation is active, so values computed now are seen by nobody but the
+ * caller (interpreters may then free intermediates early).
+ */
+export const isEagerContext = (): boolean => traceStack.length === 1 && dynamicTrace === traceStack[0];
+
 /** The current stack depth, for transformations that need a fresh level. */
 export const currentLevel = (): number => traceStack.length - 1;
 

@@ -4,7 +4,7 @@
  * the program. Intermediates that are concrete arrays are disposed after their last use.
  */
 import { type Atom, type DType, Prim, type Program, type Var } from "../ir/index.js";
-import { type ArrayLike, Tracer, bind, bind1 } from "./core.js";
+import { type ArrayLike, Tracer, bind, bind1, isEagerContext } from "./core.js";
 
 /** A literal as a typed scalar in the current trace (folds back to a literal when staged). */
 export const literal = (value: number, dtype: DType, weakType: boolean): Tracer =>
@@ -28,6 +28,8 @@ export function evalProgram(program: Program, args: readonly ArrayLike[]): Trace
   program.eqns.forEach((e) => e.inputs.forEach(count));
   program.outs.forEach(count);
   const owned = new Set<Var>();
+  // Under a transformation, intermediates may be captured (e.g. as residuals): never free them.
+  const eager = isEagerContext();
   for (const e of program.eqns) {
     const temps: Tracer[] = [];
     const ins = e.inputs.map((a) => {
@@ -42,6 +44,7 @@ export function evalProgram(program: Program, args: readonly ArrayLike[]): Trace
       env.set(v, outs[i]);
       owned.add(v);
     });
+    if (!eager) continue;
     for (const a of e.inputs) {
       if (a.kind !== "var" || !owned.has(a)) continue;
       const left = uses.get(a)! - 1;

@@ -1,0 +1,8 @@
+/**
+ * @file Program transformations: jit and the optimization passes.
+ */
+export { jit, makeJaxpr, type JitOptions, type Jitted } from "./jit.js";
+export { dce } from "./dce.js";
+export { cse } from "./cse.js";
+export { simplify, pmSimplify, pmIdentities, pmChains } from "./simplify.js";
+export { optimize, optimizePipeline, type Pass } from "./pipeline.js";
