@@ -162,6 +162,12 @@ describe("append, insert, delete, shape queries", () => {
     expectArray(np.delete(a23(), -1), [0, 1, 2, 3, 4]);
     expect(() => np.delete(a23(), 3, { axis: 1 })).toThrow(/out of bounds/);
   });
+  it("trims zeros eagerly and refuses to trace", () => {
+    expectArray(np.trimZeros(np.array([0, 0, 1, 0, 2, 0])), [1, 0, 2]);
+    expectArray(np.trimZeros(np.array([0, 1, 0]), "f"), [1, 0]);
+    expect(np.trimZeros(np.zeros([3])).shape).toEqual([0]);
+    expect(() => makeJaxpr((t: np.Array) => np.trimZeros(t))(np.zeros([3]))).toThrow(/np\.trimZeros.*tracing/);
+  });
   it("answers ndim, shape and size for arrays and JS data", () => {
     expect(np.ndim([[1, 2]])).toBe(2);
     expect(np.shape([[1, 2]])).toEqual([1, 2]);
