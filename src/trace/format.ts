@@ -196,7 +196,7 @@ function formatScalar(v: number, dtype: DType): string {
     const [m, e] = x.toExponential().split("e");
     return `${m}e${e[0]}${e.slice(1).padStart(2, "0")}`;
   }
-  const s = Object.is(x, -0) ? "-0" : String(x);
+  const s = Object.is(v, -0) ? "-0" : String(x);
   return s.includes(".") ? s : `${s}.0`;
 }
 
