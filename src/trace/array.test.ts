@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { np, tidy, keep, memory, makeJaxpr, ConcreteArray } from "../index.js";
+import * as np from "../numpy/index.js";
+import { ConcreteArray, keep, memory, tidy } from "./array.js";
+import { makeJaxpr } from "./jaxpr-trace.js";
 import { DisposedError, TracerError } from "../ir/index.js";
 import { scalarArray, scalarType } from "./array.js";
 import { bind1 } from "./core.js";
