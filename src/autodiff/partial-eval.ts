@@ -10,6 +10,7 @@ import {
 import { type Scalar, Trace, Tracer, bind, newMain } from "../trace/core.js";
 import { scalarType } from "../trace/array.js";
 import { evalProgram } from "../trace/eval-program.js";
+import { type PartialEvalRule, partialEvalRules } from "./partial-eval-rules.js";
 
 /** A partially known value: a known tracer/array, or only its aval. */
 export type PartialVal = { readonly known: Tracer | Scalar } | { readonly unknown: ShapedArray };
@@ -72,14 +73,19 @@ export class PartialEvalTrace extends Trace {
 
   processPrimitive<P extends Prim>(prim: P, tracers: readonly Tracer[], params: PrimParams[P]): Tracer[] {
     const ts = tracers as readonly PartialEvalTracer[];
-    // A call with unknown inputs is inlined, so its known part runs now and only the rest is staged.
-    if (prim === Prim.Pjit && !ts.every((t) => "known" in t.pval)) {
-      return evalProgram((params as PrimParams[Prim.Pjit]).program, ts);
-    }
     if (ts.every((t) => "known" in t.pval)) {
       const outs = bind(prim, ts.map((t) => (t.pval as { known: Tracer | Scalar }).known), params);
       return outs.map((o) => new PartialEvalTracer(this, { known: o }, null));
     }
+    // A call with unknown inputs is inlined, so its known part runs now and only the rest is staged.
+    if (prim === Prim.Pjit) return evalProgram((params as PrimParams[Prim.Pjit]).program, ts);
+    const rule = partialEvalRules[prim as keyof typeof partialEvalRules] as PartialEvalRule | undefined;
+    if (rule) return rule(this, ts, params);
+    return this.stage(prim, ts, params);
+  }
+
+  /** Records `prim` as an unknown equation (known inputs become constants of the Program). */
+  stage<P extends Prim>(prim: P, ts: readonly PartialEvalTracer[], params: PrimParams[P]): PartialEvalTracer[] {
     const ins = ts.map((t) => this.instantiateConst(t));
     const avals = abstractEval(prim, ins.map((t) => t.aval), params);
     const recipe: EqnRecipe = { prim, inputs: ins, params, outs: [] };

@@ -6,6 +6,7 @@
 import { type Atom, type Program, ShapedArray, type Var } from "../ir/index.js";
 import { type Scalar, Tracer, bind } from "../trace/core.js";
 import { transposeRules } from "./transpose-rules.js";
+import { controlTransposeRules } from "./transpose-rules-control.js";
 import { type Tangent, Zero, addTangents, isZero } from "./zero.js";
 
 /** Marks an input of a linear primitive whose cotangent the transpose rule must produce. */
@@ -55,7 +56,9 @@ export function backwardPass(program: Program, args: readonly PrimalOrUndef[], c
     const e = linear[k];
     const ctsOut = e.outs.map(readCt);
     if (ctsOut.every(isZero)) continue;
-    const rule = transposeRules[e.prim] as TransposeRuleAny | undefined;
+    const rule = (transposeRules[e.prim] ?? controlTransposeRules[e.prim as keyof typeof controlTransposeRules]) as
+      | TransposeRuleAny
+      | undefined;
     if (!rule) {
       throw new Error(
         `Reverse-mode differentiation is not implemented for primitive '${e.prim}': it has no transpose ` +
