@@ -71,8 +71,17 @@ export const exp = (x: A) => unaryInexact("np.exp", lax.exp, x);
 export const exp2 = (x: A) => unaryInexact("np.exp2", lax.exp2, x);
 export const expm1 = (x: A) => unaryInexact("np.expm1", lax.expm1, x);
 export const log = (x: A) => unaryInexact("np.log", lax.log, x);
-export const log2 = (x: A) => unaryInexact("np.log2", (a) => lax.div(lax.log(a), Math.LN2), x);
-export const log10 = (x: A) => unaryInexact("np.log10", (a) => lax.div(lax.log(a), Math.LN10), x);
+/**
+ * A constant in `a`'s dtype computed from small exact integers: a JS constant such as Math.LN2
+ * would first become a weak float32 scalar and lose its low bits on float64 arrays. On literal
+ * inputs these ops fold at trace time, so staged programs still show one literal.
+ */
+const typed = (a: Tracer, v: number) => lax.convertElementType(v, a.dtype);
+const ln = (a: Tracer, v: number) => lax.log(typed(a, v));
+const pi = (a: Tracer) => lax.acos(typed(a, -1));
+
+export const log2 = (x: A) => unaryInexact("np.log2", (a) => lax.div(lax.log(a), ln(a, 2)), x);
+export const log10 = (x: A) => unaryInexact("np.log10", (a) => lax.div(lax.log(a), ln(a, 10)), x);
 export const log1p = (x: A) => unaryInexact("np.log1p", lax.log1p, x);
 export const sqrt = (x: A) => unaryInexact("np.sqrt", lax.sqrt, x);
 export const cbrt = (x: A) => unaryInexact("np.cbrt", lax.cbrt, x);
@@ -98,12 +107,21 @@ export const tanh = (x: A) => unaryInexact("np.tanh", lax.tanh, x);
 export const arcsinh = (x: A) => unaryInexact("np.arcsinh", lax.asinh, x);
 export const arccosh = (x: A) => unaryInexact("np.arccosh", lax.acosh, x);
 export const arctanh = (x: A) => unaryInexact("np.arctanh", lax.atanh, x);
-export const deg2rad = (x: A) => unaryInexact("np.deg2rad", (a) => lax.mul(a, Math.PI / 180), x);
-export const rad2deg = (x: A) => unaryInexact("np.rad2deg", (a) => lax.mul(a, 180 / Math.PI), x);
+export const deg2rad = (x: A) => unaryInexact("np.deg2rad", (a) => lax.mul(a, lax.div(pi(a), typed(a, 180))), x);
+export const rad2deg = (x: A) => unaryInexact("np.rad2deg", (a) => lax.mul(a, lax.div(typed(a, 180), pi(a))), x);
 export const radians = deg2rad;
 export const degrees = rad2deg;
+/** sqrt(x^2 + y^2) scaled by max(|x|, |y|) so that the squares cannot overflow or underflow. */
 export const hypot = (x: A, y: A) =>
-  binary("np.hypot", (a, b) => lax.sqrt(lax.add(lax.square(a), lax.square(b))), x, y, true);
+  binary("np.hypot", (a, b) => {
+    const [ax, bx] = [lax.abs(a), lax.abs(b)];
+    const hi = lax.max(ax, bx);
+    const lo = lax.min(ax, bx);
+    // hi = 0 gives 0/0; hi = inf gives inf/inf: both are fixed by the selects below.
+    const r = lax.div(lo, hi);
+    const h = lax.mul(hi, lax.sqrt(lax.add(1, lax.square(r))));
+    return lax.select(lax.eq(hi, 0), hi, lax.select(lax.eq(hi, Infinity), hi, h));
+  }, x, y, true);
 
 const intPassthrough = (op: string, f: (a: Tracer) => Tracer) => (x: A) =>
   unaryNumeric(op, (a) => (isFloat(a.dtype) ? f(a) : a), x);
@@ -114,6 +132,11 @@ export const round = (x: A, decimals = 0) =>
   unaryNumeric("np.round", (a) => {
     if (!isFloat(a.dtype)) return a;
     if (decimals === 0) return lax.round(a, "to_nearest_even");
+    // 10^-k is not exact in binary; dividing by the exact 10^k keeps negative decimals right.
+    if (decimals < 0) {
+      const f = 10 ** -decimals;
+      return lax.mul(lax.round(lax.div(a, f), "to_nearest_even"), f);
+    }
     const f = 10 ** decimals;
     return lax.div(lax.round(lax.mul(a, f), "to_nearest_even"), f);
   }, x);
@@ -149,7 +172,7 @@ export const leftShift = (x: A, y: A) => binary("np.leftShift", lax.shiftLeft, x
 export const rightShift = (x: A, y: A) =>
   binary("np.rightShift", (a, b) => (a.dtype === "uint32" ? lax.shiftRightLogical(a, b) : lax.shiftRightArithmetic(a, b)), x, y);
 
-export const isfinite = (x: A) => unaryNumeric("np.isfinite", (a) => (isFloat(a.dtype) ? lax.isFinite(a) : lax.ne(a, a)), x);
+export const isfinite = (x: A) => unaryNumeric("np.isfinite", (a) => (isFloat(a.dtype) ? lax.isFinite(a) : lax.eq(a, a)), x);
 export const isnan = (x: A) => unaryNumeric("np.isnan", (a) => lax.ne(a, a), x);
 export const isinf = (x: A) =>
   unaryNumeric("np.isinf", (a) => (isFloat(a.dtype) ? lax.eq(lax.abs(a), Infinity) : lax.ne(a, a)), x);
