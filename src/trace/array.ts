@@ -185,6 +185,7 @@ export class EvalTrace extends Trace {
 
   processPrimitive<P extends Prim>(prim: P, tracers: readonly Tracer[], params: PrimParams[P]): Tracer[] {
     if (isHigherOrder(prim)) {
+      abstractEval(prim, tracers.map((t) => t.aval), params); // validates operands against the programs
       return (controlEvaluators[prim] as (a: readonly Tracer[], p: unknown) => Tracer[])(tracers, params);
     }
     const arrays = tracers as readonly ConcreteArray[];
