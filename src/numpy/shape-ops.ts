@@ -156,7 +156,8 @@ export function arraySplit(x: A, sections: number | readonly number[], axis = 0)
 
 function splitAt(t: Tracer, cuts: number[], ax: number): Tracer[] {
   const n = t.shape[ax];
-  const bounds = [0, ...cuts.map((c) => Math.min(Math.max(c, 0), n)), n];
+  // Cut points are Python slice bounds: negative ones count from the end.
+  const bounds = [0, ...cuts.map((c) => Math.min(Math.max(c < 0 ? c + n : c, 0), n)), n];
   return bounds.slice(0, -1).map((s, i) => {
     const e = Math.max(s, bounds[i + 1]);
     const start = t.shape.map(() => 0);
