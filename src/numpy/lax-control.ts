@@ -55,7 +55,7 @@ function sameTree(op: string, what: string, a: TreeDef, b: TreeDef): void {
  */
 export function switchCase(index: ArrayLike, branches: readonly ((...args: any[]) => unknown)[], ...operands: unknown[]): any {
   if (branches.length === 0) throw new RangeError("lax.switch: needs at least one branch.");
-  const idx = lax.convertElementType(index, "int32");
+  const idx = index instanceof Tracer && index.dtype === "int32" && !index.weakType ? index : lax.convertElementType(index, "int32");
   if (idx.ndim !== 0) throw new ShapeError(`lax.switch: the index must be a scalar, received ${idx.aval.str()}.`);
   const [ops, inTree] = leavesOf("lax.switch", operands);
   const traced = branches.map((b) => traceTree(b, avalsOf(ops), inTree, true));
