@@ -127,3 +127,40 @@ export const leafTree = (depth = 3): fc.Arbitrary<unknown> => {
   let n = 0;
   return pytree(fc.constant(null).map(() => new Leaf(n++)), depth);
 };
+
+/**
+ * Where a primitive's operand values may lie: [min, max], and optionally at least `awayFromZero`
+ * in magnitude (denominators, negative powers). Floats are drawn on a grid fine enough for
+ * finite differences yet exact in the dtype, so every path sees the same inputs.
+ */
+export interface Domain {
+  readonly min?: number;
+  readonly max?: number;
+  readonly awayFromZero?: number;
+}
+
+/** Grid steps per unit for float values: exact in the dtype for |x| <= 16. */
+const GRAIN: Record<DType, number> = {
+  bool: 1, int32: 1, uint32: 1, float16: 64, float32: 4096, float64: 2 ** 24,
+};
+
+/** A value of dtype `d` inside `dom` (default [-4, 4]; integers default to [-8, 8]). */
+export const domainValue = (d: DType, dom: Domain = {}): fc.Arbitrary<number> => {
+  if (d === "bool") return fc.constantFrom(0, 1);
+  const isInt = d === "int32" || d === "uint32";
+  const g = GRAIN[d];
+  const lo = Math.max(dom.min ?? (isInt ? -8 : -4), d === "uint32" ? 0 : -Infinity);
+  const hi = dom.max ?? (isInt ? 8 : 4);
+  if (dom.awayFromZero !== undefined) {
+    const a = Math.ceil(dom.awayFromZero * g);
+    const pos = hi * g >= a ? fc.integer({ min: a, max: Math.floor(hi * g) }) : null;
+    const neg = lo * g <= -a ? fc.integer({ min: Math.ceil(lo * g), max: -a }) : null;
+    const arbs = [pos, neg].filter((x): x is fc.Arbitrary<number> => x !== null);
+    return fc.oneof(...arbs).map((k) => k / g);
+  }
+  return fc.integer({ min: Math.ceil(lo * g), max: Math.floor(hi * g) }).map((k) => k / g);
+};
+
+/** `size` values of dtype `d` inside `dom`. */
+export const domainData = (d: DType, size: number, dom: Domain = {}): fc.Arbitrary<number[]> =>
+  fc.array(domainValue(d, dom), { minLength: size, maxLength: size });
