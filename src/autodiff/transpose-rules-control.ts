@@ -115,18 +115,8 @@ const condTranspose: Rule = (cts, [index, ...ops], raw) => {
   return [null, ...ops.map((o) => (isUndef(o) ? outs[u++] : null))];
 };
 
-/** whileLoop has no static trip count, so its tangent program cannot be run backwards. */
-const whileTranspose: Rule = () => {
-  throw new Error(
-    "Reverse-mode differentiation does not work for lax.whileLoop: its trip count is only known " +
-      "at run time, so the loop cannot be run backwards without storing an unbounded history. " +
-      "Use lax.scan, or lax.foriLoop with JS-number bounds (which becomes a scan), or use forward " +
-      "mode (jvp, jacfwd).",
-  );
-};
-
-export const controlTransposeRules: { [P in Prim.Scan | Prim.Cond | Prim.While]: Rule } = {
+/** whileLoop's rule (an explanatory error) lives in transpose-rules.ts. */
+export const controlTransposeRules: { [P in Prim.Scan | Prim.Cond]: Rule } = {
   [Prim.Scan]: scanTranspose,
   [Prim.Cond]: condTranspose,
-  [Prim.While]: whileTranspose,
 };

@@ -59,7 +59,7 @@ describe("lax.whileLoop", () => {
 
   it("explains why reverse mode is not available", () => {
     const f = (x: any) => lax.whileLoop((c: any) => c.less(10), (c: any) => c.mul(2), x);
-    expect(() => grad(f)(np.array(1))).toThrow(/Reverse-mode differentiation does not work for lax\.whileLoop.*lax\.scan/s);
+    expect(() => grad(f)(np.array(1))).toThrow(/Reverse-mode differentiation.*lax\.whileLoop.*lax\.scan/s);
   });
 });
 
