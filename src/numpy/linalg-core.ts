@@ -1,7 +1,7 @@
 /**
  * @file Products: matmul, dot, vdot, inner, outer, tensordot, with NumPy's shape rules.
  */
-import { ShapeError, shapeStr, broadcastShapes } from "../ir/index.js";
+import { ShapeError, shapeStr, broadcastShapes, normalizeAxes } from "../ir/index.js";
 import type { Tracer } from "../trace/core.js";
 import * as lax from "./lax-core.js";
 import { type ArrayInput, broadcastTo, promoteArgs } from "./util.js";
@@ -97,8 +97,17 @@ export function tensordot(x: A, y: A, axes: number | readonly [readonly number[]
     ax = Array.from({ length: axes }, (_, i) => a.ndim - axes + i);
     bx = Array.from({ length: axes }, (_, i) => i);
   } else {
-    ax = axes[0].map((d) => (d < 0 ? d + a.ndim : d));
-    bx = axes[1].map((d) => (d < 0 ? d + b.ndim : d));
+    if (axes[0].length !== axes[1].length) {
+      throw new ShapeError(
+        `np.tensordot: the axis lists differ in length (${JSON.stringify(axes[0])} and ${JSON.stringify(axes[1])}); ` +
+          `pair each axis of the first operand with one of the second.`,
+      );
+    }
+    ax = normalizeAxes("np.tensordot", axes[0], a.ndim);
+    bx = normalizeAxes("np.tensordot", axes[1], b.ndim);
+  }
+  if (ax.length > a.ndim || bx.length > b.ndim || ax.some((d) => d < 0) || bx.some((d) => d < 0)) {
+    throw new ShapeError(`np.tensordot: cannot contract ${ax.length} axes of ${shapeStr(a.shape)} with ${shapeStr(b.shape)}.`);
   }
   ax.forEach((d, i) => {
     if (a.shape[d] !== b.shape[bx[i]]) {
