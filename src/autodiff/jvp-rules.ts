@@ -11,6 +11,9 @@ import * as lax from "../numpy/lax-core.js";
 import { type Tangent, Zero, addTangents, instantiate, isZero } from "./zero.js";
 import { indexingJvpRules } from "./jvp-rules-indexing.js";
 import { controlJvpRules } from "./jvp-rules-control.js";
+import { cumulativeJvpRules } from "./jvp-rules-cumulative.js";
+import { sortJvpRules } from "./jvp-rules-sort.js";
+import { windowJvpRules } from "./jvp-rules-window.js";
 
 export type JvpRule<P extends Prim> = (
   primals: readonly Tracer[],
@@ -214,12 +217,6 @@ const reduceProdJvp: JvpRule<Prim.ReduceProd> = ([x], [t], params) => {
   return [[y], [lax.reduceSum(lax.mul(tf, others), [last])]];
 };
 
-const notYet =
-  <P extends Prim>(prim: P): JvpRule<P> =>
-  () => {
-    throw new Error(`jvp of '${prim}' is not implemented yet.`);
-  };
-
 export const jvpRules: Table = {
   ...unaryRules,
   ...binaryRules,
@@ -277,12 +274,8 @@ export const jvpRules: Table = {
   [Prim.Argmax]: zeroJvp(Prim.Argmax),
   [Prim.Argmin]: zeroJvp(Prim.Argmin),
   [Prim.Cumsum]: linearJvp(Prim.Cumsum),
-  [Prim.Cumprod]: notYet(Prim.Cumprod),
-  [Prim.Cummax]: notYet(Prim.Cummax),
-  [Prim.Cummin]: notYet(Prim.Cummin),
-  [Prim.Cumlogsumexp]: notYet(Prim.Cumlogsumexp),
-  [Prim.Sort]: notYet(Prim.Sort),
-  [Prim.TopK]: notYet(Prim.TopK),
+  ...cumulativeJvpRules,
+  ...sortJvpRules,
   // d(a . b) = da . b + a . db
   [Prim.DotGeneral]: ([a, b], [ta, tb], params) => {
     const [y] = apply(Prim.DotGeneral, [a, b], params);
@@ -297,8 +290,7 @@ export const jvpRules: Table = {
     return [[y], [sumT(y, da, db)]];
   },
   [Prim.ReduceWindowSum]: linearJvp(Prim.ReduceWindowSum),
-  [Prim.ReduceWindowMax]: notYet(Prim.ReduceWindowMax),
-  [Prim.ReduceWindowMin]: notYet(Prim.ReduceWindowMin),
+  ...windowJvpRules,
   // Linear in the scattered source; the operand only chooses positions.
   [Prim.SelectAndScatterAdd]: ([source, operand], [ts], params) => {
     const [y] = apply(Prim.SelectAndScatterAdd, [source, operand], params);

@@ -10,6 +10,7 @@ import * as lax from "../numpy/lax-core.js";
 import { type Tangent, Zero, instantiate, isZero } from "./zero.js";
 import { type PrimalOrUndef, isUndef } from "./transpose.js";
 import { indexingTransposeRules } from "./transpose-rules-indexing.js";
+import { convTransposeRules } from "./transpose-rules-conv.js";
 
 export type TransposeRule<P extends Prim> = (
   cts: readonly Tangent[],
@@ -140,6 +141,19 @@ export const transposeRules: Rules = {
     isUndef(b) ? dotTransposeRhs(ct0(cts), known(a) as Tracer, b.aval, params) : null,
   ],
   ...indexingTransposeRules,
+  ...convTransposeRules,
+  /**
+   * A while loop's trip count is a run-time value, so its iterations cannot be stored for the
+   * backward pass: reverse mode stops here with the way out (JAX's while_loop message).
+   */
+  [Prim.While]: () => {
+    throw new Error(
+      "Reverse-mode differentiation (grad, vjp) does not work for lax.whileLoop, or lax.foriLoop with " +
+        "traced bounds: the number of iterations is not known when the function is traced, so the loop " +
+        "cannot be run backwards. Use lax.scan, or lax.foriLoop with JS-number bounds (which becomes a " +
+        "scan); forward mode (jvp, jacfwd) does support whileLoop.",
+    );
+  },
 };
 
 /** Consecutive index ranges of the given lengths: [[0..n0), [n0..n0+n1), ...]. */
