@@ -166,3 +166,15 @@ describe("tracing and properties", () => {
     }), { numRuns: propertyRuns() });
   });
 });
+
+describe("gcd as a loop", () => {
+  it("stages one while loop (not an unrolled Euclid)", () => {
+    const text = makeJaxpr((a: np.Array, b: np.Array) => np.lcm(a, b))(i32([12, 7]), i32([20, 0])).toString();
+    expect(text.match(/ while\[/g)?.length).toBe(1);
+    expect(text.match(/ rem /g)?.length).toBe(1);
+  });
+  it("broadcasts scalars and uint32 inside the loop", () => {
+    expectArray(np.gcd(i32([[6], [35]]), i32([4, 14, 0])), [[2, 2, 6], [1, 7, 35]], { dtype: "int32" });
+    expectArray(np.gcd(np.array([4294967295], { dtype: "uint32" }), np.array([5], { dtype: "uint32" })), [5], { dtype: "uint32" });
+  });
+});

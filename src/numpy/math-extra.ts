@@ -1,13 +1,14 @@
 /**
  * @file More of NumPy's elementwise math: closeness tests and array equality, sign handling
  * (copysign, signbit, heaviside), sinc, logaddexp2, ldexp, NaN-ignoring fmax/fmin, nanToNum,
- * and integer gcd/lcm. The axis-wise numerics (cumsum, diff, gradient, interp...) live in
- * calculus.ts and are re-exported here.
+ * and integer gcd/lcm (Euclid in one `while` loop). The axis-wise numerics (cumsum, diff,
+ * gradient, interp...) live in calculus.ts and are re-exported here.
  */
 import { type DType, broadcastShapes, isFloat, isInt } from "../ir/index.js";
 import type { Tracer } from "../trace/core.js";
 import * as lax from "./lax-core.js";
 import { full } from "./creation.js";
+import { whileLoop } from "./lax-control.js";
 import { all } from "./reductions.js";
 import { asTracer } from "./take-static.js";
 import { type ArrayInput, binary, broadcastArgs, promoteArgs, promoteArgsInexact, unaryInexact, unaryNumeric } from "./util.js";
@@ -159,9 +160,6 @@ export function nanToNum(x: A, opts: { readonly nan?: number; readonly posinf?: 
   }, x);
 }
 
-// Euclid needs at most 45 division steps below 2^32 (consecutive Fibonacci numbers are the worst case).
-const EUCLID_STEPS = 47;
-
 const intArgs = (op: string, x: A, y: A): [Tracer, Tracer] => {
   const [a, b] = promoteArgs(op, x, y);
   if (!isInt(a.dtype)) throw new TypeError(`${op}: arguments must be integers, got ${a.dtype}; convert them with .astype("int32").`);
@@ -170,14 +168,18 @@ const intArgs = (op: string, x: A, y: A): [Tracer, Tracer] => {
 };
 
 function gcdOf(a: Tracer, b: Tracer): Tracer {
-  let [x, y] = a.dtype === "uint32" ? [a, b] : [lax.abs(a), lax.abs(b)];
-  // Unrolled Euclid: a fixed number of guarded steps, so it traces without a loop primitive.
-  for (let i = 0; i < EUCLID_STEPS; i++) {
-    const done = lax.eq(y, 0);
-    const r = lax.rem(x, lax.select(done, 1, y));
-    x = lax.select(done, x, y);
-    y = lax.select(done, 0, r);
-  }
+  const start = a.dtype === "uint32" ? [a, b] : [lax.abs(a), lax.abs(b)];
+  // Euclid on every element at once, looping until all are done: finished elements (y = 0) keep
+  // their x, so the loop runs as many steps as the slowest element needs (at most 46 below 2^32).
+  const [x] = whileLoop(
+    ([, y]: Tracer[]) => lax.reduceOr(lax.ne(y, 0), y.shape.map((_, i) => i)),
+    ([x, y]: Tracer[]) => {
+      const done = lax.eq(y, 0);
+      const r = lax.rem(x, lax.select(done, 1, y));
+      return [lax.select(done, x, y), lax.select(done, 0, r)];
+    },
+    start,
+  ) as Tracer[];
   return x;
 }
 

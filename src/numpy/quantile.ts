@@ -3,14 +3,14 @@
  *
  * The data are sorted along the reduced axes (moved last and merged); each requested quantile
  * becomes a fractional position in the sorted data, and the neighbouring order statistics are
- * picked by a one-hot take, so `q` may itself be a traced array. Methods follow NumPy 2.0's
+ * picked by a gather, so `q` may itself be a traced array. Methods follow NumPy 2.0's
  * names for the classic ones: linear (default), lower, higher, nearest (ties to even), midpoint.
  */
 import { isFloat } from "../ir/index.js";
 import { Tracer } from "../trace/core.js";
 import * as lax from "./lax-core.js";
 import { type ArrayInput, axesOf, promoteArgsInexact, toArray } from "./util.js";
-import { constant, takeLastOneHot } from "./sort-util.js";
+import { constant, takeLast } from "./sort-util.js";
 
 type A = ArrayInput;
 
@@ -55,7 +55,7 @@ function quantileCore(op: string, x: A, q: A, opts: QuantileOpts, scale: number,
   const clampI = (v: Tracer) => lax.convertElementType(lax.clamp(constant(0, dtype), v, lax.max(hiIdx, constant(0, dtype))), "int32");
   const lowF = lax.floor(pos);
   const highF = lax.ceil(pos);
-  const at = (i: Tracer) => takeLastOneHot(sorted, clampI(i));
+  const at = (i: Tracer) => takeLast(sorted, clampI(i));
   let result: Tracer;
   switch (method) {
     case "lower":

@@ -8,7 +8,7 @@ import { type DType, DTypeError, ShapeError, broadcastShapes, isFloat, isInt, si
 import { Tracer } from "../trace/core.js";
 import * as lax from "./lax-core.js";
 import { type ArrayInput, asLike, broadcastTo, cast, promoteArgsInexact, typeOf } from "./util.js";
-import { constant, takeOneHot } from "./sort-util.js";
+import { constant, takeIndices } from "./sort-util.js";
 import { argsort, searchsorted } from "./sorting.js";
 import { argmax } from "./reductions.js";
 import {
@@ -217,7 +217,7 @@ export function choice(k: Key, a: number | ArrayInput, opts: ChoiceOpts = {}): T
   if (!replace && nDraws > nInputs) {
     throw new RangeError(`random.choice: cannot take ${nDraws} samples from ${nInputs} without replacement; pass replace: true or fewer samples.`);
   }
-  const pick = (ind: Tracer) => (arr ? takeOneHot(arr, ind, axis) : ind);
+  const pick = (ind: Tracer) => (arr ? takeIndices(arr, ind, axis) : ind);
   if (opts.p === undefined) {
     if (replace) return pick(randint(k, s, 0, nInputs));
     const perm = permutation(k, arr ?? nInputs, { axis });

@@ -1,25 +1,17 @@
 /**
  * @file Internal helpers of the sorting and random modules: moving an axis to the end, and
- * gather-free indexing ("take") by a one-hot comparison followed by a max reduction.
- *
- * The one-hot take costs O(indices x axis length) memory, which is fine for the sizes sorting
- * statistics and samplers index (quantile positions, a sample of draws). It is written with
- * comparisons, select and reduce_max only, so it traces, differentiates and batches wherever
- * those primitives do, and NaN, -0 and infinities pass through unchanged.
+ * "take" by traced indices (quantile positions, sampled draws, a searchsorted sorter) as one
+ * `gather`, so it costs O(result) work and traces, differentiates and batches with gather's rules.
+ * Indices are in bounds by construction at every call site; out-of-bounds ones are clamped.
  */
 import type { DType } from "../ir/index.js";
 import type { Tracer } from "../trace/core.js";
 import { ConcreteArray } from "../trace/array.js";
 import * as lax from "./lax-core.js";
+import { gatherAt } from "./indexing-core.js";
 
 /** A scalar constant of exactly `dtype` (no trip through a weak float32 scalar). */
 export const constant = (v: number, dtype: DType): Tracer => ConcreteArray.fromData([v], [], dtype);
-
-/** The identity of max for a dtype, used to blank out unselected entries. */
-function lowest(dtype: DType): Tracer {
-  const v = dtype === "int32" ? -2147483648 : dtype === "uint32" || dtype === "bool" ? 0 : -Infinity;
-  return constant(v, dtype);
-}
 
 /** Moves axis `from` to `to` (both non-negative). */
 export function moveAxis(x: Tracer, from: number, to: number): Tracer {
@@ -29,35 +21,27 @@ export function moveAxis(x: Tracer, from: number, to: number): Tracer {
   return lax.transpose(x, perm);
 }
 
+const asInt32 = (ind: Tracer): Tracer => (ind.dtype === "int32" && !ind.weakType ? ind : lax.convertElementType(ind, "int32"));
+
 /**
  * `np.take(x, ind, axis)`: the result has shape x.shape[:axis] + ind.shape + x.shape[axis+1:].
- * Indices must be in bounds (callers construct them).
+ *
+ * @example takeIndices(x /* [5, 2] *\/, ind /* [3] *\/, 0) // -> [3, 2]
  */
-export function takeOneHot(x: Tracer, ind: Tracer, axis: number): Tracer {
-  const pre = x.shape.slice(0, axis);
-  const post = x.shape.slice(axis + 1);
-  const n = x.shape[axis];
-  const r = ind.ndim;
-  const big = [...pre, ...ind.shape, n, ...post];
-  const xDims = x.shape.map((_, i) => (i < axis ? i : i === axis ? axis + r : i + r));
-  const xb = lax.broadcastInDim(x, big, xDims);
-  const ib = lax.broadcastInDim(ind, big, ind.shape.map((_, i) => axis + i));
-  const pos = lax.iota(ind.dtype, big, axis + r);
-  const picked = lax.select(lax.eq(ib, pos), xb, lax.broadcastInDim(lowest(x.dtype), big, []));
-  return lax.reduceMax(picked, [axis + r]);
+export function takeIndices(x: Tracer, ind: Tracer, axis: number): Tracer {
+  return gatherAt("take", x, [axis], [asInt32(ind)], axis, "clip");
 }
 
 /**
  * `np.takeAlongAxis` for the last axis with leading index dims: x is [...batch, n] and ind is
  * [...lead, ...batch]; the result is [...lead, ...batch] with result[l, b] = x[b, ind[l, b]].
+ * The batch coordinates join the index vectors as iotas (gather has no batching dims here).
+ *
+ * @example takeLast(x /* [4, 9] *\/, ind /* [2, 4] *\/) // -> [2, 4]
  */
-export function takeLastOneHot(x: Tracer, ind: Tracer): Tracer {
-  const n = x.shape[x.ndim - 1];
-  const big = [...ind.shape, n];
-  const lead = ind.ndim - (x.ndim - 1);
-  const xb = lax.broadcastInDim(x, big, x.shape.map((_, i) => lead + i));
-  const ib = lax.broadcastInDim(ind, big, ind.shape.map((_, i) => i));
-  const pos = lax.iota(ind.dtype, big, big.length - 1);
-  const picked = lax.select(lax.eq(ib, pos), xb, lax.broadcastInDim(lowest(x.dtype), big, []));
-  return lax.reduceMax(picked, [big.length - 1]);
+export function takeLast(x: Tracer, ind: Tracer): Tracer {
+  const nb = x.ndim - 1;
+  const lead = ind.ndim - nb;
+  const coords = x.shape.slice(0, nb).map((_, j) => lax.iota("int32", ind.shape, lead + j));
+  return gatherAt("take", x, x.shape.map((_, i) => i), [...coords, asInt32(ind)], 0, "clip");
 }

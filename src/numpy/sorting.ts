@@ -11,7 +11,7 @@ import type { Tracer } from "../trace/core.js";
 import { ConcreteArray } from "../trace/array.js";
 import * as lax from "./lax-core.js";
 import { type ArrayInput, asLike, axesOf, cast, promoteArgs, typeOf } from "./util.js";
-import { constant, takeOneHot } from "./sort-util.js";
+import { constant, takeIndices } from "./sort-util.js";
 
 export * from "./quantile.js";
 
@@ -155,7 +155,7 @@ export function searchsorted(
   }
   let [sa, sv] = promoteArgs("np.searchsorted", a, v);
   if (sa.ndim !== 1) throw new ShapeError(`np.searchsorted: a must be 1-D, received shape [${sa.shape}].`);
-  if (opts.sorter !== undefined) sa = takeOneHot(sa, cast(asTracer("np.searchsorted", opts.sorter), { dtype: "int32", weak: false }), 0);
+  if (opts.sorter !== undefined) sa = takeIndices(sa, cast(asTracer("np.searchsorted", opts.sorter), { dtype: "int32", weak: false }), 0);
   const n = sa.shape[0];
   const big = [...sv.shape, n];
   const ab = lax.broadcastInDim(sa, big, [sv.ndim]);

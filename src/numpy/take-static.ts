@@ -1,11 +1,14 @@
 /**
- * @file Gathering along one axis at indices known while tracing, without a gather primitive:
- * the index list is cut into runs (ascending, descending, or one index repeated) that become
- * slices, reversals and broadcasts joined by one concatenate. repeat, insert, delete and the
- * reflect/wrap modes of pad use it; their programs stay small because real index lists are runs.
+ * @file Gathering along one axis at indices known while tracing. The index list is cut into runs
+ * (ascending, descending, or one index repeated): a few runs become slices, reversals and
+ * broadcasts joined by one concatenate, which later passes fuse as plain copies; past
+ * `MAX_RUNS` runs the program would grow with the index list, so it becomes one `gather` with the
+ * indices as a constant. repeat, insert, delete and the reflect/wrap modes of pad use it.
  */
 import type { Tracer } from "../trace/core.js";
+import { ConcreteArray } from "../trace/array.js";
 import * as lax from "./lax-core.js";
+import { gather } from "./lax-indexing.js";
 import { type ArrayInput, asLike, cast, typeOf } from "./util.js";
 
 /** Any `np` input as a Tracer (JS scalars become rank-0 arrays of their weak type). */
@@ -43,7 +46,35 @@ export function takeStatic(t: Tracer, axis: number, indices: readonly number[]):
   }
   if (indices.length === n && indices.every((v, i) => v === i)) return t;
   if (indices.length === 0) return sliceAxis(t, axis, 0, 0);
-  const parts: Tracer[] = [];
+  const runs = runsOf(indices);
+  if (runs.length > MAX_RUNS) {
+    const idx = ConcreteArray.fromData(Int32Array.from(indices), [indices.length, 1], "int32");
+    const sorted = indices.every((v, k) => k === 0 || v >= indices[k - 1]);
+    return gather(t, idx, {
+      dimensionNumbers: { offsetDims: t.shape.map((_, k) => k).filter((k) => k !== axis), collapsedSliceDims: [axis], startIndexMap: [axis] },
+      sliceSizes: t.shape.map((d, k) => (k === axis ? 1 : d)),
+      indicesAreSorted: sorted,
+      uniqueIndices: sorted && new Set(indices).size === indices.length,
+      mode: "promise_in_bounds",
+    });
+  }
+  const parts = runs.map(([start, runStep, len]) => {
+    if (runStep === 1 || len === 1) return sliceAxis(t, axis, start, start + len);
+    if (runStep === -1) return lax.rev(sliceAxis(t, axis, start - len + 1, start + 1), [axis]);
+    // One index repeated `len` times: broadcast a new axis next to `axis` and merge it.
+    const one = sliceAxis(t, axis, start, start + 1);
+    const shape = t.shape.map((d, k) => (k === axis ? len : d));
+    return lax.broadcastInDim(lax.reshape(one, t.shape.filter((_, k) => k !== axis)), shape, shape.map((_, k) => k).filter((k) => k !== axis));
+  });
+  return parts.length === 1 ? parts[0] : lax.concatenate(parts, axis);
+}
+
+/** Above this many runs one gather is smaller than a slice per run. */
+export const MAX_RUNS = 4;
+
+/** Maximal runs of `indices` as [start, step (1, -1 or 0), length]. */
+function runsOf(indices: readonly number[]): [number, number, number][] {
+  const runs: [number, number, number][] = [];
   let i = 0;
   while (i < indices.length) {
     const start = indices[i];
@@ -51,16 +82,8 @@ export function takeStatic(t: Tracer, axis: number, indices: readonly number[]):
     const runStep = Math.abs(step) <= 1 ? step : 1;
     let j = i + 1;
     if (runStep === step) while (j < indices.length && indices[j] - indices[j - 1] === runStep) j++;
-    const len = j - i;
-    if (runStep === 1 || len === 1) parts.push(sliceAxis(t, axis, start, start + len));
-    else if (runStep === -1) parts.push(lax.rev(sliceAxis(t, axis, start - len + 1, start + 1), [axis]));
-    else {
-      // One index repeated `len` times: broadcast a new axis next to `axis` and merge it.
-      const one = sliceAxis(t, axis, start, start + 1);
-      const shape = t.shape.map((d, k) => (k === axis ? len : d));
-      parts.push(lax.broadcastInDim(lax.reshape(one, t.shape.filter((_, k) => k !== axis)), shape, shape.map((_, k) => k).filter((k) => k !== axis)));
-    }
+    runs.push([start, j - i === 1 ? 1 : runStep, j - i]);
     i = j;
   }
-  return parts.length === 1 ? parts[0] : lax.concatenate(parts, axis);
+  return runs;
 }
