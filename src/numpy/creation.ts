@@ -104,7 +104,10 @@ export function linspace(start: number, stop: number, num = 50, opts: DtypeOpt &
     // The last sample is exactly `stop`, as NumPy guarantees.
     v = lax.select(lax.eq(idx, num - 1), lax.convertElementType(stop, "float64"), v);
   }
-  return lax.convertElementType(v, opts.dtype ?? "float32");
+  const dtype = opts.dtype ?? "float32";
+  // NumPy 2 (and JAX) floor samples for integer dtypes; conversion alone would truncate.
+  if (dtype === "int32" || dtype === "uint32") v = lax.floor(v);
+  return lax.convertElementType(v, dtype);
 }
 
 /**
