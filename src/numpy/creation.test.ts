@@ -127,6 +127,7 @@ describe("linspace", () => {
     expect(np.linspace(0, 1, 0).shape).toEqual([0]);
     expect(np.linspace(0, 1).shape).toEqual([50]);
     expectArray(np.linspace(0, 10, 3, { dtype: "int32" }), [0, 5, 10], { dtype: "int32" });
+    expectArray(np.linspace(-1, 0, 3, { dtype: "int32" }), [-1, -1, 0], { dtype: "int32" }); // floors, like NumPy 2
   });
   it("rejects bad num", () => {
     expect(() => np.linspace(0, 1, -1)).toThrow("np.linspace: num must be a non-negative integer, got -1.");
