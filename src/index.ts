@@ -15,7 +15,10 @@ export { Tracer, Tracer as Array, type ArrayLike } from "./trace/core.js";
 export { ClosedJaxpr } from "./trace/jaxpr-trace.js";
 export { jit, makeJaxpr, type JitOptions, type Jitted } from "./passes/index.js";
 export { vmap, type VmapOptions, type AxisSpec } from "./passes/index.js";
-export { jvp, vjp, grad, valueAndGrad, type GradOptions } from "./autodiff/index.js";
+export {
+  jvp, vjp, grad, valueAndGrad, jacfwd, jacrev, hessian, linearize, type GradOptions, type JacobianOptions,
+} from "./autodiff/index.js";
+export { stopGradient } from "./numpy/lax-core.js";
 export { tree, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeStructure, registerPyTreeNode, TreeDef, type PyTree } from "./trace/pytree.js";
 export { setBackend, getBackend, backendNames } from "./backend/registry.js";
 export {

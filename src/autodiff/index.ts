@@ -6,3 +6,4 @@ export { linearizeFlat, type Linearized } from "./linearize.js";
 export { vjp, grad, valueAndGrad, type GradOptions } from "./vjp.js";
 export { backwardPass, UndefPrimal } from "./transpose.js";
 export { Zero, type Tangent } from "./zero.js";
+export { jacfwd, jacrev, hessian, linearize, type JacobianOptions } from "./jacobian.js";
