@@ -53,8 +53,12 @@ export interface PrimSpec {
     readonly args: readonly (readonly number[])[];
     readonly gen?: (dt: DType) => fc.Arbitrary<PrimCase>;
   };
-  /** Finite-difference step and tolerance (defaults: 1e-6, rtol 1e-5, atol 1e-7 scaled by |f|). */
-  readonly fd?: { readonly eps?: number; readonly tol?: Tol };
+  /**
+   * Finite-difference step and tolerance (defaults: 1e-6, rtol 1e-5, atol 1e-7 scaled by |f|);
+   * `distinct` rejects cases with repeated float values (ties are kinks of max / sort / argmax-like
+   * rules, where one-sided derivatives differ).
+   */
+  readonly fd?: { readonly eps?: number; readonly tol?: Tol; readonly distinct?: boolean };
 }
 
 export const FLOATS: readonly DType[] = ["float16", "float32", "float64"];

@@ -23,8 +23,7 @@ import {
  * this list stays exact.
  */
 export const PENDING_JVP: readonly Prim[] = [
-  Prim.Digamma, Prim.Cumprod, Prim.Cummax, Prim.Cummin, Prim.Cumlogsumexp, Prim.Sort, Prim.TopK,
-  Prim.ReduceWindowMax, Prim.ReduceWindowMin, Prim.ScatterMul, Prim.ScatterMin, Prim.ScatterMax,
+  Prim.Digamma,
 ];
 
 const unary = (fn: (x: Tracer) => Tracer, dom: Domain = {}, jvp: JvpCheck = "fd", dtypes = FLOATS, extra: Partial<PrimSpec> = {}): PrimSpec => ({
@@ -194,7 +193,7 @@ const convGen = (dt: DType) =>
 const reduceWindowSpec = (kind: "sum" | "max" | "min"): PrimSpec => ({
   dtypes: NUMERIC,
   jvp: "fd",
-  ...(kind === "sum" ? { linear: { args: [[0]] } } : {}),
+  ...(kind === "sum" ? { linear: { args: [[0]] } } : { fd: { distinct: true } }),
   gen: (dt) =>
     anyShape(1, 3, 2, 4).chain((s) => fc.tuple(arg(dt, s, { min: -2, max: 2 }), windowGeometry(s))).map(([a, w]) =>
       mk([a], (x) => lax.reduceWindow(x, kind, w.windowDimensions, w.windowStrides, w.padding, w), w)),
@@ -325,6 +324,7 @@ export const primSpecs: { [P in Prim]: PrimSpec } = {
   [Prim.Clamp]: {
     dtypes: NUMERIC,
     jvp: "fd",
+    fd: { distinct: true },
     gen: (dt) => fc.tuple(anyShape(), fc.boolean(), fc.boolean()).chain(([s, sLo, sHi]) =>
       fc.tuple(arg(dt, sLo ? [] : s, { min: -3, max: 0 }), arg(dt, s), arg(dt, sHi ? [] : s, { min: 0, max: 3 })))
       .map(([lo, x, hi]) => mk([lo, x, hi], lax.clamp)),
@@ -453,8 +453,8 @@ export const primSpecs: { [P in Prim]: PrimSpec } = {
   [Prim.Scatter]: scatterSpec(lax.scatter, "fd", [[0], [2], [0, 2]], true),
   [Prim.ScatterAdd]: scatterSpec(lax.scatterAdd, "fd", [[0], [2], [0, 2]], false),
   [Prim.ScatterMul]: scatterSpec(lax.scatterMul, "fd", [[0]], false, { min: -2, max: 2 }),
-  [Prim.ScatterMin]: scatterSpec(lax.scatterMin, "fd", null, true),
-  [Prim.ScatterMax]: scatterSpec(lax.scatterMax, "fd", null, true),
+  [Prim.ScatterMin]: { ...scatterSpec(lax.scatterMin, "fd", null, true), fd: { distinct: true } },
+  [Prim.ScatterMax]: { ...scatterSpec(lax.scatterMax, "fd", null, true), fd: { distinct: true } },
   [Prim.Iota]: {
     dtypes: ["int32", "uint32", "float32", "float64"],
     jvp: "none",
@@ -463,8 +463,8 @@ export const primSpecs: { [P in Prim]: PrimSpec } = {
   [Prim.Copy]: unary(lax.copy, {}, "fd", ANY, { linear: { args: [[0]] } }),
 
   [Prim.ReduceSum]: reduce(lax.reduceSum, NUMERIC, "fd", {}, { linear: { args: [[0]] } }),
-  [Prim.ReduceMax]: reduce(lax.reduceMax, ANY, "fd"),
-  [Prim.ReduceMin]: reduce(lax.reduceMin, ANY, "fd"),
+  [Prim.ReduceMax]: reduce(lax.reduceMax, ANY, "fd", {}, { fd: { distinct: true } }),
+  [Prim.ReduceMin]: reduce(lax.reduceMin, ANY, "fd", {}, { fd: { distinct: true } }),
   [Prim.ReduceProd]: reduce(lax.reduceProd, NUMERIC, "fd", { min: -2, max: 2 }),
   [Prim.ReduceAnd]: reduce(lax.reduceAnd, ["bool", ...INTS], "none", BITS),
   [Prim.ReduceOr]: reduce(lax.reduceOr, ["bool", ...INTS], "none", BITS),
@@ -473,12 +473,13 @@ export const primSpecs: { [P in Prim]: PrimSpec } = {
   [Prim.Argmin]: argExtremum(lax.argmin),
   [Prim.Cumsum]: cumulative(lax.cumsum, NUMERIC, {}, { linear: { args: [[0]] } }),
   [Prim.Cumprod]: cumulative(lax.cumprod, NUMERIC, { min: -2, max: 2 }),
-  [Prim.Cummax]: cumulative(lax.cummax, NUMERIC),
-  [Prim.Cummin]: cumulative(lax.cummin, NUMERIC),
+  [Prim.Cummax]: cumulative(lax.cummax, NUMERIC, {}, { fd: { distinct: true } }),
+  [Prim.Cummin]: cumulative(lax.cummin, NUMERIC, {}, { fd: { distinct: true } }),
   [Prim.Cumlogsumexp]: cumulative(lax.cumlogsumexp, FLOATS),
   [Prim.Sort]: {
     dtypes: NUMERIC,
     jvp: "fd",
+    fd: { distinct: true },
     gen: (dt) => fc.tuple(anyShape(1, 3), fc.integer({ min: 1, max: 2 }), fc.boolean()).chain(([s, n, stable]) =>
       fc.tuple(fc.nat({ max: s.length - 1 }), fc.integer({ min: 1, max: n }),
         fc.tuple(...Array.from({ length: n }, (_, i) => arg(i === 0 ? dt : "int32", s, { min: -2, max: 2 }))))
@@ -487,6 +488,7 @@ export const primSpecs: { [P in Prim]: PrimSpec } = {
   [Prim.TopK]: {
     dtypes: NUMERIC,
     jvp: "fd",
+    fd: { distinct: true },
     gen: (dt) => anyShape(1, 2, 1, 4).chain((s) => fc.tuple(arg(dt, s), fc.integer({ min: 0, max: s[s.length - 1] })))
       .map(([a, k]) => mk([a], (x) => lax.topK(x, k), { k })),
   },
@@ -499,6 +501,7 @@ export const primSpecs: { [P in Prim]: PrimSpec } = {
   [Prim.SelectAndScatterAdd]: {
     dtypes: FLOATS,
     jvp: "fd",
+    fd: { distinct: true },
     linear: { args: [[0]] },
     gen: (dt) => anyShape(1, 2, 2, 4).chain((s) => windowGeometry(s, { dilate: false }).chain((w) => {
       const out = s.map((d, i) => windowOut(d, w.windowDimensions[i], w.windowStrides[i], w.padding[i], 1, 1));
