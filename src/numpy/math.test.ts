@@ -55,6 +55,11 @@ describe("promotion with weak types", () => {
   ] as [string, () => { dtype: string; weakType: boolean }, string][])("%s -> %s", (_, f, want) => {
     expect(typeOf(f())).toBe(want);
   });
+  // Known bug (src/trace): a JS number is wrapped as a weak float32 scalar before it is
+  // converted to float64, so x_f64 + 0.1 adds fround(0.1). Remove `.fails` once fixed.
+  it.fails("JS float scalars keep float64 precision with float64 arrays", () => {
+    expect(np.add(f64([0]), 0.1).item()).toBe(0.1);
+  });
   it("promotion inside makeJaxpr matches eager promotion", () => {
     const j = makeJaxpr((x) => np.add(x, 2.5))(new ShapedArray([2], "int32"));
     const out = j.program.outs[0].aval;
