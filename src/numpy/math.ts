@@ -24,7 +24,15 @@ export const nextafter = (x: A, y: A) => binary("np.nextafter", lax.nextafter, x
 /** Floor division, rounding towards -inf like NumPy (lax.div truncates). */
 export const floorDivide = (x: A, y: A) =>
   binary("np.floorDivide", (a, b) => {
-    if (isFloat(a.dtype)) return lax.floor(lax.div(a, b));
+    if (isFloat(a.dtype)) {
+      // Via the remainder, as NumPy and JAX do: floor(a / b) would round 1 / 0.1 up to 10
+      // although 0.1 * 10 > 1; (a - fmod(a, b)) / b is within rounding of an integer.
+      const m = lax.rem(a, b);
+      const d = lax.div(lax.sub(a, m), b);
+      const fixd = lax.bitwiseAnd(lax.ne(m, 0), lax.ne(lax.lt(m, 0), lax.lt(b, 0)));
+      const q = lax.round(lax.select(fixd, lax.sub(d, 1), d), "to_nearest_even");
+      return lax.select(lax.eq(b, 0), lax.div(a, b), q);
+    }
     const q = lax.div(a, b);
     // Truncation rounded the wrong way when signs differ and the division was inexact.
     const fix = lax.bitwiseAnd(lax.ne(lax.rem(a, b), 0), lax.ne(lax.lt(a, 0), lax.lt(b, 0)));
