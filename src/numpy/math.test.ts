@@ -88,6 +88,10 @@ describe("arithmetic known values", () => {
     expectArray(np.remainder(i32(a), i32(b)), [1, -1, 1, -1, 0, 0], { dtype: "int32" });
     expectArray(np.floorDivide(np.array(a), np.array(b)), [-4, 3, 3, -4, 2, -2], { dtype: "float32" });
     expectArray(np.remainder(np.array([-7.5, 7.5]), np.array([2, -2])), [0.5, -0.5]);
+    // NumPy: 1 // 0.1 == 9 (0.1 is slightly above 1/10), x // 0 == +-inf, 0 // 0 == nan.
+    expectArray(np.floorDivide(f64([1, -1, 7.5, -0.5, 0.5]), f64([0.1, 0.1, -2, 1, -1])), [9, -10, -4, -1, -1], { rtol: 0, atol: 0 });
+    expectArray(np.floorDivide(np.array([1]), np.array([0.1])), [9]);
+    expectArray(np.floorDivide(f64([1, -1, 0]), 0), [Infinity, -Infinity, NaN]);
     expectArray(np.fmod(i32([-7, 7]), i32([2, -2])), [-1, 1]);
     expectArray(np.mod(u32([7]), u32([3])), [1], { dtype: "uint32" });
     expectArray(np.floorDivide(u32([7]), u32([2])), [3], { dtype: "uint32" });
