@@ -193,13 +193,15 @@ const cumRule =
     return [x];
   };
 
-const argRule = <P extends Prim.Argmax | Prim.Argmin>([x]: readonly ShapedArray[], { axes, indexDtype }: PrimParams[P]): ShapedArray[] => {
-  checkAxes(Prim.Argmax, axes, x.ndim);
-  if (x.shape[axes[0]] === 0) {
-    throw new ShapeError(`argmax/argmin: axis ${axes[0]} of ${x.str()} is empty; there is no extremum.`);
-  }
-  return [new ShapedArray(x.shape.filter((_, i) => i !== axes[0]), indexDtype)];
-};
+const argRule =
+  <P extends Prim.Argmax | Prim.Argmin>(prim: P): ShapeRule<P> =>
+  ([x], { axes, indexDtype }) => {
+    checkAxes(prim, axes, x.ndim);
+    if (x.shape[axes[0]] === 0) {
+      throw new ShapeError(`${prim}: axis ${axes[0]} of ${x.str()} is empty; there is no extremum.`);
+    }
+    return [new ShapedArray(x.shape.filter((_, i) => i !== axes[0]), indexDtype)];
+  };
 
 function permutationCheck(prim: Prim, perm: readonly number[], ndim: number): void {
   const ok = perm.length === ndim && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
@@ -416,8 +418,8 @@ export const shapeRules: { [P in Prim]: ShapeRule<P> } = {
   [Prim.ReduceAnd]: reduceRule(Prim.ReduceAnd, "intOrBool"),
   [Prim.ReduceOr]: reduceRule(Prim.ReduceOr, "intOrBool"),
   [Prim.ReduceXor]: reduceRule(Prim.ReduceXor, "intOrBool"),
-  [Prim.Argmax]: argRule,
-  [Prim.Argmin]: argRule,
+  [Prim.Argmax]: argRule(Prim.Argmax),
+  [Prim.Argmin]: argRule(Prim.Argmin),
   [Prim.Cumsum]: cumRule(Prim.Cumsum),
   [Prim.Cumprod]: cumRule(Prim.Cumprod),
   [Prim.Cummax]: cumRule(Prim.Cummax),
