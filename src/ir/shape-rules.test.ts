@@ -203,8 +203,10 @@ describe("reduction rules", () => {
     expect(ev(Prim.Argmax, [sa([2, 3])], { axes: [1], indexDtype: "int32" })).toEqual(["i32[2]"]);
     expect(ev(Prim.Argmin, [sa([2, 3])], { axes: [0], indexDtype: "uint32" })).toEqual(["u32[3]"]);
     expect(() => ev(Prim.Argmax, [sa([2, 0])], { axes: [1], indexDtype: "int32" })).toThrow(
-      "argmax/argmin: axis 1 of f32[2,0] is empty; there is no extremum.",
+      "argmax: axis 1 of f32[2,0] is empty; there is no extremum.",
     );
+    expect(() => ev(Prim.Argmin, [sa([0])], { axes: [0], indexDtype: "int32" })).toThrow(/^argmin: axis 0 of f32\[0\] is empty/);
+    expect(() => ev(Prim.Argmin, [sa([2])], { axes: [1], indexDtype: "int32" })).toThrow(/^argmin: axes \[1\] are invalid for rank 1/);
   });
   it("cumulative ops keep the aval", () => {
     for (const p of [Prim.Cumsum, Prim.Cumprod, Prim.Cummax, Prim.Cummin, Prim.Cumlogsumexp] as const) {
