@@ -130,3 +130,34 @@ describe("staging rules", () => {
     expect(() => np.cos(leaked!)).toThrow(/from a transformation that has already finished/);
   });
 });
+
+describe("np functions stage the same avals they compute eagerly", () => {
+  type F = (x: Tracer, y: Tracer) => Tracer;
+  const fns: [string, F][] = [
+    ["add", (x, y) => np.add(x, y)], ["subtract", (x, y) => np.subtract(x, 1.5)], ["divide", (x, y) => np.divide(x, y)],
+    ["floorDivide", (x, y) => np.floorDivide(x, y)], ["remainder", (x, y) => np.remainder(x, y)], ["power", (x) => np.power(x, 3)],
+    ["maximum", (x, y) => np.maximum(x, y)], ["logaddexp", (x, y) => np.logaddexp(x, y)], ["hypot", (x, y) => np.hypot(x, y)],
+    ["exp", (x) => np.exp(x)], ["log2", (x) => np.log2(x)], ["deg2rad", (x) => np.deg2rad(x)], ["round", (x) => np.round(x, 1)],
+    ["trunc", (x) => np.trunc(x)], ["where", (x, y) => np.where(np.greater(x, 0), x, y)], ["clip", (x) => np.clip(x, 0, 1)],
+    ["isfinite", (x) => np.isfinite(x)], ["logicalAnd", (x, y) => np.logicalAnd(x, y)],
+    ["sum", (x) => np.sum(x, { axis: 0, keepdims: true })], ["mean", (x) => np.mean(x)], ["var", (x) => np.var(x, { axis: 1 })],
+    ["max", (x) => np.max(x, { axis: 1 })], ["argmax", (x) => np.argmax(x)], ["logsumexp", (x) => np.logsumexp(x, { axis: 0 })],
+    ["all", (x) => np.all(x)], ["reshape", (x) => np.reshape(x, [-1])], ["transpose", (x) => np.transpose(x)],
+    ["concatenate", (x, y) => np.concatenate([x, y], 1)], ["stack", (x, y) => np.stack([x, y])],
+    ["split", (x) => np.split(x, 3, 1)[1]], ["matmul", (x, y) => np.matmul(x, np.transpose(y))],
+    ["outer", (x, y) => np.outer(x, y)], ["tensordot", (x, y) => np.tensordot(x, y, 2)],
+    ["zerosLike", (x) => np.zerosLike(x)], ["linspace", () => np.linspace(0, 1, 5)], ["eye", () => np.eye(3)],
+    ["arange", () => np.arange(0, 1, 0.25)],
+  ];
+  for (const [name, f] of fns) {
+    it(name, () => {
+      const x = np.array([[0.5, -1, 2], [3, 0.25, -0.5]]);
+      const y = np.array([[1, 2, -3], [0.5, 4, 1]]);
+      const eager = f(x, y);
+      const j = makeJaxpr(f)(x.aval, y.aval);
+      typecheckProgram(j.program);
+      const out = j.program.outs[0].aval;
+      expect([out.shape, out.dtype, out.weakType]).toEqual([eager.shape, eager.dtype, eager.weakType]);
+    });
+  }
+});
