@@ -75,7 +75,8 @@ export function toArray(op: string, x: ArrayInput, dtype?: DType, shape?: Shape)
     const a = ConcreteArray.fromData(x as Float32Array, s, d);
     if (dtype && dtype !== d) {
       const c = lax.convertElementType(a, dtype);
-      a.dispose();
+      // Inside a trace `a` became a constant of the staged program and must stay alive.
+      if (c instanceof ConcreteArray) a.dispose();
       return c;
     }
     return a;
