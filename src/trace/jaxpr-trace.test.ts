@@ -100,6 +100,12 @@ describe("staging rules", () => {
     expect(j.program.constVars.length).toBe(1);
     expect(j.program.eqns.map((e) => e.prim)).toEqual(["sin"]);
   });
+  it("typed-array data converted inside a trace stays alive as a constant", () => {
+    const j = makeJaxpr(() => np.array(new Float32Array([1, 2]), { dtype: "int32" }))();
+    expect(j.consts.length).toBe(1);
+    expect(j.consts[0].isDisposed).toBe(false);
+    expect(j.consts[0].toArray()).toEqual([1, 2]);
+  });
   it("outputs may be inputs, constants or JS numbers", () => {
     const c = np.ones([2]);
     const j = makeJaxpr((x: Tracer) => [x, c, 3])(f32(2));
