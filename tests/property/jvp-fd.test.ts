@@ -48,6 +48,14 @@ describe("jvp == central finite differences (float64)", () => {
       });
       continue;
     }
+    if (spec.jvp === "refused") {
+      it(`${prim}: forward mode is refused with an explanation`, () => {
+        fc.assert(fc.property(spec.gen(dt), (c) => tidy(() => {
+          expect(() => runJvp(c, c.args.map((a) => a.data.map(() => 1)))).toThrow(spec.refusal);
+        })), { numRuns: propertyRuns(3) });
+      });
+      continue;
+    }
     const eps = spec.fd?.eps ?? 1e-6;
     const tol = spec.fd?.tol ?? { rtol: 1e-5, atol: 1e-7 };
     it(`${prim} (${spec.jvp === "fd" ? "finite differences" : "zero tangent"}, ${dt})`, () => {

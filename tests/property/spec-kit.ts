@@ -26,9 +26,10 @@ export interface PrimCase {
 /**
  * How the JVP of a primitive is checked: `fd` against central finite differences, `zero` when
  * the rule must give an all-zero tangent (piecewise-constant or non-float outputs), `none` when
- * the primitive takes no float operands at all.
+ * the primitive takes no float operands at all, `refused` when forward mode is deliberately not
+ * supported (customVjp functions) and must throw `refusal`.
  */
-export type JvpCheck = "fd" | "zero" | "none";
+export type JvpCheck = "fd" | "zero" | "none" | "refused";
 
 export interface Tol {
   readonly rtol: number;
@@ -44,6 +45,13 @@ export interface PrimSpec {
   readonly dtypes: readonly DType[];
   readonly gen: (dt: DType) => fc.Arbitrary<PrimCase>;
   readonly jvp: JvpCheck;
+  /** The error forward mode (`jvp: "refused"`) or eager evaluation (`eagerOnly: false`) must throw. */
+  readonly refusal?: RegExp;
+  /**
+   * False for primitives that exist only inside staged derivative programs (custom_lin): eager
+   * and jit calls must throw `refusal`, while the staged program must still typecheck.
+   */
+  readonly evaluable?: boolean;
   /**
    * Operand index sets in which the primitive is affine with the other operands fixed; the
    * transpose test checks <ct, f(t) - f(0)> = <f^T ct, t> on each. `gen` overrides the spec's
@@ -52,6 +60,8 @@ export interface PrimSpec {
   readonly linear?: {
     readonly args: readonly (readonly number[])[];
     readonly gen?: (dt: DType) => fc.Arbitrary<PrimCase>;
+    /** Reverse mode is refused on purpose (e.g. while loops): vjp must throw this message. */
+    readonly unsupported?: RegExp;
   };
   /**
    * Finite-difference step and tolerance (defaults: 1e-6, rtol 1e-5, atol 1e-7 scaled by |f|);

@@ -11,6 +11,8 @@ import { type DType, Prim } from "../../src/ir/index.js";
 import type { Tracer } from "../../src/trace/core.js";
 import * as lax from "../../src/numpy/lax.js";
 import { jit } from "../../src/passes/jit.js";
+import { jvp } from "../../src/autodiff/jvp.js";
+import { checkpoint, customJvp, customVjp } from "../../src/autodiff/custom.js";
 import type { Domain } from "./generators.js";
 import {
   ANY, FLOATS, type HostArg, INTS, type JvpCheck, NUMERIC, type PrimCase, type PrimSpec, anyShape, arg, intScalar,
@@ -236,6 +238,45 @@ const scanGen = (linear: boolean) => (dt: DType) =>
         const [c, ys] = lax.scan(body, cv, xsv, { reverse });
         return [c as Tracer, ys as Tracer];
       }, { len, reverse })));
+
+/** customJvp of sin(x) * y (or the linear 2x + y) with its exact JVP rule. */
+const customJvpGen = (linear: boolean) => (dt: DType) =>
+  anyShape().chain((s) => fc.tuple(arg(dt, s), arg(dt, s))).map(([x, y]) =>
+    mk([x, y], (a, b) => {
+      const f = linear
+        ? customJvp((u: Tracer, v: Tracer) => lax.add(lax.mul(u, 2), v))
+        : customJvp((u: Tracer, v: Tracer) => lax.mul(lax.sin(u), v));
+      f.defjvp(([u, v], [tu, tv]) => [f(u, v), linear
+        ? lax.add(lax.mul(tu, 2), tv)
+        : lax.add(lax.mul(tu, lax.mul(lax.cos(u), v)), lax.mul(tv, lax.sin(u)))]);
+      return f(a, b);
+    }));
+
+/** customVjp of sin(x) * y (or the linear 2x + y) with its exact backward pass. */
+const customVjpFn = (linear: boolean) => {
+  const f = linear
+    ? customVjp((u: Tracer, v: Tracer) => lax.add(lax.mul(u, 2), v))
+    : customVjp((u: Tracer, v: Tracer) => lax.mul(lax.sin(u), v));
+  return linear
+    ? f.defvjp((u, v) => [lax.add(lax.mul(u, 2), v), null], (_r, ct: Tracer) => [lax.mul(ct, 2), ct])
+    : f.defvjp((u, v) => [lax.mul(lax.sin(u), v), [u, v]], ([u, v]: Tracer[], ct: Tracer) =>
+      [lax.mul(ct, lax.mul(lax.cos(u), v)), lax.mul(ct, lax.sin(u))]);
+};
+const customVjpGen = (linear: boolean) => (dt: DType) =>
+  anyShape().chain((s) => fc.tuple(arg(dt, s), arg(dt, s))).map(([x, y]) => mk([x, y], (a, b) => customVjpFn(linear)(a, b)));
+
+/** The tangent map of a customVjp function: custom_lin, staged by jvp (never evaluated forward). */
+const customLinGen = (dt: DType) =>
+  anyShape().chain((s) => fc.tuple(arg(dt, s), arg(dt, s), arg(dt, s), arg(dt, s))).map((args) =>
+    mk(args, (a, b, ta, tb) => jvp(customVjpFn(false), [a, b], [ta, tb])[1] as Tracer));
+
+const FORWARD_REFUSED = /[Ff]orward-mode differentiation/;
+
+const checkpointGen = (linear: boolean) => (dt: DType) =>
+  anyShape().chain((s) => fc.tuple(arg(dt, s), arg(dt, s))).map(([x, y]) =>
+    mk([x, y], linear
+      ? (a, b) => checkpoint((u: Tracer, v: Tracer) => lax.add(lax.mul(u, 2), v))(a, b)
+      : (a, b) => checkpoint((u: Tracer, v: Tracer) => lax.mul(lax.tanh(lax.mul(u, v)), v))(a, b)));
 
 export const primSpecs: { [P in Prim]: PrimSpec } = {
   [Prim.Neg]: unary(lax.neg, {}, "fd", NUMERIC, { linear: { args: [[0]] } }),
@@ -517,8 +558,32 @@ export const primSpecs: { [P in Prim]: PrimSpec } = {
   [Prim.StopGradient]: unary(lax.stopGradient, {}, "zero"),
   [Prim.Pjit]: { dtypes: FLOATS, jvp: "fd", gen: pjitGen(false), linear: { args: [[0], [1], [0, 1]], gen: pjitGen(true) } },
   [Prim.Cond]: { dtypes: FLOATS, jvp: "fd", gen: condGen(false), linear: { args: [[1]], gen: condGen(true) } },
-  [Prim.While]: { dtypes: FLOATS, jvp: "fd", gen: whileGen(false), linear: { args: [[0]], gen: whileGen(true) } },
+  [Prim.While]: {
+    dtypes: FLOATS,
+    jvp: "fd",
+    gen: whileGen(false),
+    // The trip count is unknown when traced, so reverse mode refuses while loops with advice.
+    linear: { args: [[0]], gen: whileGen(true), unsupported: /Reverse-mode differentiation .* lax\.whileLoop.*Use lax\.scan/s },
+  },
   [Prim.Scan]: { dtypes: FLOATS, jvp: "fd", gen: scanGen(false), linear: { args: [[0], [1], [0, 1]], gen: scanGen(true) } },
+  [Prim.CustomJvpCall]: { dtypes: FLOATS, jvp: "fd", gen: customJvpGen(false), linear: { args: [[0], [1], [0, 1]], gen: customJvpGen(true) } },
+  [Prim.CustomVjpCall]: {
+    dtypes: FLOATS,
+    jvp: "refused",
+    refusal: FORWARD_REFUSED,
+    gen: customVjpGen(false),
+    linear: { args: [[0], [1], [0, 1]], gen: customVjpGen(true) },
+  },
+  [Prim.CustomLin]: {
+    dtypes: FLOATS,
+    jvp: "refused",
+    refusal: FORWARD_REFUSED,
+    evaluable: false,
+    gen: customLinGen,
+    // Reverse mode through a customVjp function transposes custom_lin by calling its backward pass.
+    linear: { args: [[0], [1], [0, 1]], gen: customVjpGen(true) },
+  },
+  [Prim.Remat]: { dtypes: FLOATS, jvp: "fd", gen: checkpointGen(false), linear: { args: [[0], [1], [0, 1]], gen: checkpointGen(true) } },
 };
 
 /** 1..3 (at least `min`) operands joined along a random axis; each may be empty along it. */
