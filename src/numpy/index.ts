@@ -18,6 +18,8 @@ export * from "./sorting.js";
 export * from "./linalg-core.js";
 export * from "./einsum.js";
 export * from "./signal.js";
+export * from "./extras.js";
+export * from "./dtypes.js";
 export * as linalg from "./linalg.js";
 export * as random from "./random.js";
 export { Tracer as Array } from "../trace/core.js";
