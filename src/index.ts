@@ -16,7 +16,8 @@ export { ClosedJaxpr } from "./trace/jaxpr-trace.js";
 export { jit, makeJaxpr, type JitOptions, type Jitted } from "./passes/index.js";
 export { vmap, type VmapOptions, type AxisSpec } from "./passes/index.js";
 export {
-  jvp, vjp, grad, valueAndGrad, jacfwd, jacrev, hessian, linearize, type GradOptions, type JacobianOptions,
+  jvp, vjp, grad, valueAndGrad, jacfwd, jacrev, hessian, linearize, customJvp, customVjp, checkpoint, remat,
+  type GradOptions, type JacobianOptions, type CustomJvpFunction, type CustomVjpFunction,
 } from "./autodiff/index.js";
 export { stopGradient } from "./numpy/lax-core.js";
 export { tree, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeStructure, registerPyTreeNode, TreeDef, type PyTree } from "./trace/pytree.js";

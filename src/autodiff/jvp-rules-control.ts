@@ -169,8 +169,59 @@ function reorderScanOuts(jvp: Program, body: Program, numCarry: number): Program
   ];
 }
 
+/** Closed-over values cannot carry tangents into a user rule: it only sees the arguments. */
+function checkConstTangents(name: string, what: string, tangents: readonly Tangent[], nc: number): void {
+  if (tangents.slice(0, nc).some((t) => !isZero(t))) {
+    throw new Error(
+      `${what}(${name}): the function closes over a value that is being differentiated, which its rule ` +
+        `cannot see. Pass that value to the function as an argument instead.`,
+    );
+  }
+}
+
+const argTangents = (args: readonly Tracer[], ts: readonly Tangent[]) =>
+  ts.map((t, i) => instantiate(isZero(t) ? Zero.like(args[i]) : t));
+
+// The user's rule computes the output tangents from the arguments' primals and tangents.
+const customJvpJvp: JvpRule<Prim.CustomJvpCall> = (primals, tangents, { jvp, numConsts, name }) => {
+  checkConstTangents(name, "customJvp", tangents, numConsts);
+  const args = primals.slice(numConsts);
+  const [po, to] = jvp(args, argTangents(args, tangents.slice(numConsts))) as [Tracer[], Tracer[]];
+  return [po, to];
+};
+
+// Forward pass now; the tangent map is custom_lin, whose transpose is the user's backward pass.
+const customVjpJvp: JvpRule<Prim.CustomVjpCall> = (primals, tangents, { fwd, bwd, numConsts, name }) => {
+  checkConstTangents(name, "customVjp", tangents, numConsts);
+  const args = primals.slice(numConsts);
+  const [outs, res] = fwd(args) as [Tracer[], Tracer[]];
+  const touts = bind(Prim.CustomLin, [...res, ...argTangents(args, tangents.slice(numConsts))], {
+    bwd,
+    numResiduals: res.length,
+    outAvals: outs.map((o) => tangentAval(o.aval)),
+    name,
+  });
+  return [outs, touts];
+};
+
+const customLinJvp: JvpRule<Prim.CustomLin> = (_p, _t, { name }) => {
+  throw new Error(`Higher-order forward-mode differentiation of the customVjp function '${name}' is not supported.`);
+};
+
+const rematJvp: JvpRule<Prim.Remat> = (primals, tangents, { program, name }) => {
+  const withT = primals.map((p, i) => hasFloat(p) && !isZero(tangents[i]));
+  const j = jvpProgram(program, withT);
+  const ts = tangents.filter((_, i) => withT[i]) as Tracer[];
+  const outs = bind(Prim.Remat, [...j.consts, ...primals, ...ts], { program: j.program, name });
+  return splitOuts(outs, program.outs.length);
+};
+
 export const controlJvpRules: { [P in HigherOrderPrim]: JvpRule<P> } = {
   [Prim.Pjit]: pjitJvp,
+  [Prim.CustomJvpCall]: customJvpJvp,
+  [Prim.CustomVjpCall]: customVjpJvp,
+  [Prim.CustomLin]: customLinJvp,
+  [Prim.Remat]: rematJvp,
   [Prim.Cond]: condJvp,
   [Prim.While]: whileJvp,
   [Prim.Scan]: scanJvp,

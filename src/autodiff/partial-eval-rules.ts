@@ -198,7 +198,27 @@ const whileRule: PartialEvalRule = (trace, ts, raw) => {
   return carryU.map((u, i) => (u ? staged[i] : trace.lift(known[k++])));
 };
 
-export const partialEvalRules: { [P in Prim.Scan | Prim.Cond | Prim.While]: PartialEvalRule } = {
+/**
+ * checkpoint: the known outputs are computed now without keeping residuals; the unknown ones are
+ * staged as a checkpoint of the whole program (taking the primal inputs, not intermediates), so
+ * the backward pass recomputes what it needs.
+ */
+const rematRule: PartialEvalRule = (trace, ts, raw) => {
+  const { program, name } = raw as PrimParams[Prim.Remat];
+  const unknown = ts.map(isUnknown);
+  const split = partialEvalProgram(program, unknown, program.outs.map(() => false));
+  const nKnownOut = split.outUnknown.filter((u) => !u).length;
+  const knownProgram = { ...split.known.program, outs: split.known.program.outs.slice(0, nKnownOut) };
+  const knownOuts = evalProgram(knownProgram, [...split.known.consts, ...ts.filter((_, i) => !unknown[i]).map(knownVal)]);
+  const unknownProgram = { ...program, outs: program.outs.filter((_, i) => split.outUnknown[i]) };
+  const staged = trace.stage(Prim.Remat, ts, { program: unknownProgram, name });
+  let k = 0;
+  let u = 0;
+  return split.outUnknown.map((isU) => (isU ? staged[u++] : trace.lift(knownOuts[k++])));
+};
+
+export const partialEvalRules: { [P in Prim.Scan | Prim.Cond | Prim.While | Prim.Remat]: PartialEvalRule } = {
+  [Prim.Remat]: rematRule,
   [Prim.Scan]: scanRule,
   [Prim.Cond]: condRule,
   [Prim.While]: whileRule,

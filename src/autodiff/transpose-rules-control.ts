@@ -115,8 +115,46 @@ const condTranspose: Rule = (cts, [index, ...ops], raw) => {
   return [null, ...ops.map((o) => (isUndef(o) ? outs[u++] : null))];
 };
 
+/** custom_lin: the user's backward pass maps output cotangents to argument cotangents. */
+const customLinTranspose: Rule = (cts, inputs, raw) => {
+  const { bwd, numResiduals, outAvals } = raw as PrimParams[Prim.CustomLin];
+  const res = inputs.slice(0, numResiduals) as Tracer[];
+  const ctIns = cts.map((c, i) => (c instanceof Zero ? zeros(outAvals[i]) : ctOf(c)));
+  const grads = bwd(res, ctIns) as (Tracer | null)[];
+  const args = inputs.slice(numResiduals);
+  return [
+    ...res.map(() => null),
+    ...args.map((a, i) => {
+      const g = grads[i];
+      if (!isUndef(a) || g === null || g === undefined) return null;
+      return g.dtype === a.aval.dtype ? g : lax.convertElementType(g, a.aval.dtype);
+    }),
+  ];
+};
+
+/** checkpoint: the transposed program recomputes the forward intermediates from the inputs. */
+const rematTranspose: Rule = (cts, inputs, raw) => {
+  const { program, name } = raw as PrimParams[Prim.Remat];
+  const known = inputs.filter((x) => !isUndef(x)) as (Tracer | Scalar)[];
+  const knownAvals = inputs.filter((x) => !isUndef(x)).map(avalOf);
+  const outAvals = program.outs.map((o) => o.aval);
+  const t = traceFlat((...vals) => {
+    const kv = vals.slice(0, known.length);
+    const ct = vals.slice(known.length);
+    let k = 0;
+    const args = inputs.map((x) => (isUndef(x) ? new UndefPrimal(x.aval) : kv[k++]));
+    return backwardPass(program, args, ct).map(ctOf);
+  }, [...knownAvals, ...outAvals]);
+  const ctIns = cts.map((c, i) => (c instanceof Zero ? zeros(outAvals[i]) : ctOf(c)));
+  const outs = bind(Prim.Remat, [...t.consts, ...known, ...ctIns], { program: t.program, name: `transpose(${name})` });
+  let u = 0;
+  return inputs.map((x) => (isUndef(x) ? outs[u++] : null));
+};
+
 /** whileLoop's rule (an explanatory error) lives in transpose-rules.ts. */
-export const controlTransposeRules: { [P in Prim.Scan | Prim.Cond]: Rule } = {
+export const controlTransposeRules: { [P in Prim.Scan | Prim.Cond | Prim.CustomLin | Prim.Remat]: Rule } = {
   [Prim.Scan]: scanTranspose,
   [Prim.Cond]: condTranspose,
+  [Prim.CustomLin]: customLinTranspose,
+  [Prim.Remat]: rematTranspose,
 };

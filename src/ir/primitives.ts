@@ -8,6 +8,7 @@
  */
 import type { DType } from "./dtype.js";
 import type { Program } from "./program.js";
+import type { ShapedArray } from "./aval.js";
 
 export enum Prim {
   // ---- elementwise, unary (output dtype = input dtype unless noted) ----
@@ -128,10 +129,24 @@ export enum Prim {
   Cond = "cond", // (index, ...operands): runs branches[clamp(index)]
   While = "while", // (...condConsts, ...bodyConsts, ...carry)
   Scan = "scan", // (...consts, ...carry, ...xs) -> (...carry, ...ys)
+  CustomJvpCall = "custom_jvp_call", // a function with a user-defined JVP rule
+  CustomVjpCall = "custom_vjp_call", // a function with user-defined forward/backward passes
+  CustomLin = "custom_lin", // (...residuals, ...tangents): the linear part of a custom_vjp_call
+  Remat = "checkpoint", // rematerialization: residuals are recomputed, not stored
 }
 
 /** Primitives whose params hold sub-programs; backends never see them (traces interpret them). */
-export const HIGHER_ORDER_PRIMS = [Prim.Pjit, Prim.Cond, Prim.While, Prim.Scan] as const;
+export const HIGHER_ORDER_PRIMS = [
+  Prim.Pjit, Prim.Cond, Prim.While, Prim.Scan, Prim.CustomJvpCall, Prim.CustomVjpCall, Prim.CustomLin, Prim.Remat,
+] as const;
+
+/**
+ * User rules held by custom-derivative primitives. The IR cannot name tracers, so values are
+ * `unknown` here; the autodiff layer calls these with tracers.
+ */
+export type CustomJvpRule = (primals: readonly unknown[], tangents: readonly unknown[]) => [unknown[], unknown[]];
+export type CustomFwd = (primals: readonly unknown[]) => [outs: unknown[], residuals: unknown[]];
+export type CustomBwd = (residuals: readonly unknown[], cts: readonly unknown[]) => unknown[];
 export type HigherOrderPrim = (typeof HIGHER_ORDER_PRIMS)[number];
 export type FirstOrderPrim = Exclude<Prim, HigherOrderPrim>;
 export const isHigherOrder = (p: Prim): p is HigherOrderPrim => (HIGHER_ORDER_PRIMS as readonly Prim[]).includes(p);
@@ -335,6 +350,29 @@ export type PrimParams = { [P in Unary | Binary | Compare]: NoParams } & {
     readonly length: number;
     readonly reverse: boolean;
   };
+  /** Inputs: [...hoisted consts, ...args]; `jvp` receives the args' primals and tangents only. */
+  [Prim.CustomJvpCall]: {
+    readonly program: Program;
+    readonly jvp: CustomJvpRule;
+    readonly numConsts: number;
+    readonly name: string;
+  };
+  [Prim.CustomVjpCall]: {
+    readonly program: Program;
+    readonly fwd: CustomFwd;
+    readonly bwd: CustomBwd;
+    readonly numConsts: number;
+    readonly name: string;
+  };
+  /** Linear in the tangents; transposed by calling `bwd(residuals, cts)`. */
+  [Prim.CustomLin]: {
+    readonly bwd: CustomBwd;
+    readonly numResiduals: number;
+    readonly outAvals: readonly ShapedArray[];
+    /** Which args (after residuals) are float, i.e. receive a cotangent. */
+    readonly name: string;
+  };
+  [Prim.Remat]: { readonly program: Program; readonly name: string };
 };
 
 /** Every primitive, in catalogue order. */

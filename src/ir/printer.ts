@@ -33,6 +33,7 @@ function formatParam(v: unknown, indent: string, names: Namer): string {
   }
   if (v === null || v === undefined) return "None";
   if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "function") return `<fn ${v.name || "anonymous"}>`;
   if (typeof v === "object" && v !== null && "eqns" in v && "inVars" in v) {
     return printProgram(v as Program, indent + "  ", names.child());
   }

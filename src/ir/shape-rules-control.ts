@@ -82,4 +82,20 @@ export const controlShapeRules: { [P in HigherOrderPrim]: ShapeRule<P> } = {
     const ys = outs.slice(numCarry).map((y) => new ShapedArray([length, ...y.shape], y.dtype));
     return [...carry.map((a) => a.strongly()), ...ys];
   },
+  [Prim.CustomJvpCall]: (avals, { program, name }) => {
+    checkInputs(`customJvp (${name})`, program, avals);
+    return outAvals(program);
+  },
+  [Prim.CustomVjpCall]: (avals, { program, name }) => {
+    checkInputs(`customVjp (${name})`, program, avals);
+    return outAvals(program);
+  },
+  [Prim.CustomLin]: (avals, { numResiduals, outAvals: outs }) => {
+    if (avals.length < numResiduals) throw new ShapeError(`custom_lin: expected at least ${numResiduals} residual operands.`);
+    return [...outs];
+  },
+  [Prim.Remat]: (avals, { program, name }) => {
+    checkInputs(`checkpoint (${name})`, program, avals);
+    return outAvals(program);
+  },
 };

@@ -10,7 +10,7 @@ import { resolve, substitute } from "./substitute.js";
 /** Stable text for params; sub-programs compare by identity. */
 function paramsKey(params: unknown, ids: Map<object, number>): string {
   return JSON.stringify(params, (_k, v) => {
-    if (v && typeof v === "object" && "eqns" in v && "inVars" in v) {
+    if (typeof v === "function" || (v && typeof v === "object" && "eqns" in v && "inVars" in v)) {
       if (!ids.has(v)) ids.set(v, ids.size);
       return `#program${ids.get(v)}`;
     }

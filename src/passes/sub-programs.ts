@@ -7,7 +7,10 @@ import { type Eqn, Prim, type PrimParams, type Program } from "../ir/index.js";
 export function mapSubPrograms(e: Eqn, f: (p: Program) => Program): Eqn {
   switch (e.prim) {
     case Prim.Pjit:
-    case Prim.Scan: {
+    case Prim.Scan:
+    case Prim.Remat:
+    case Prim.CustomJvpCall:
+    case Prim.CustomVjpCall: {
       const params = e.params as PrimParams[Prim.Pjit] | PrimParams[Prim.Scan];
       const program = f(params.program);
       return program === params.program ? e : { ...e, params: { ...params, program } as never };

@@ -11,7 +11,7 @@
  * Loop carries must have one type across iterations, so a carry the body makes batched is batched
  * from the start (a fixpoint over which carries are batched, as JAX does).
  */
-import { type HigherOrderPrim, Prim, type Program, ShapedArray } from "../ir/index.js";
+import { Prim, type Program, ShapedArray } from "../ir/index.js";
 import { type Tracer, bind } from "../trace/core.js";
 import { evalProgram } from "../trace/eval-program.js";
 import { type HoistedProgram, joinHoisted, traceFlat } from "../trace/jaxpr-trace.js";
@@ -142,7 +142,7 @@ const whileBatcher: BatchRule<Prim.While> = (vals, dims, params) => {
       const [ccv, bcv, cv] = [ys.slice(0, nc), ys.slice(nc, nc + nb), ys.slice(nc + nb)];
       const pred = predOf(ccv, cv);
       const [next] = runBatched(bodyProgram, [...bcv, ...cv], [...bcB, ...allB], size, allB);
-      return next.map((n, i) => lax.select(lax.broadcastInDim(pred, n.shape, [0]), n, cv[i]));
+      return next.map((n, i) => lax.select(lax.broadcastInDim(pred, n.shape, [0]), cv[i], n));
     },
     [...cc.map((c) => c.aval), ...bc.map((c) => c.aval), ...carryAvals],
   );
@@ -180,7 +180,8 @@ const scanBatcher: BatchRule<Prim.Scan> = (vals, dims, params) => {
   return [outs, [...dimsOf(carryB), ...ysB.map((b) => (b ? 1 : null))]];
 };
 
-export const controlVmapRules: { [P in HigherOrderPrim]: BatchRule<P> } = {
+/** checkpoint and the custom-derivative primitives are in vmap-rules-custom.ts. */
+export const controlVmapRules: { [P in Prim.Pjit | Prim.Cond | Prim.While | Prim.Scan]: BatchRule<P> } = {
   [Prim.Pjit]: pjitBatcher,
   [Prim.Cond]: condBatcher,
   [Prim.While]: whileBatcher,

@@ -15,6 +15,7 @@ import {
 import { indexingVmapRules } from "./vmap-rules-indexing.js";
 import { convVmapRules } from "./vmap-rules-conv.js";
 import { controlVmapRules } from "./vmap-rules-control.js";
+import { customVmapRules } from "./vmap-rules-custom.js";
 
 export type { BatchDim, BatchRule } from "./vmap-rules-common.js";
 
@@ -213,4 +214,5 @@ export const vmapRules: { [P in Prim]: BatchRule<P> } = {
   [Prim.Threefry2x32]: elementwiseBatcher(Prim.Threefry2x32, true),
   [Prim.StopGradient]: elementwiseBatcher(Prim.StopGradient),
   ...controlVmapRules,
+  ...customVmapRules,
 };

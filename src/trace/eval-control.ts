@@ -33,6 +33,16 @@ const stack = (items: readonly Tracer[], length: number, shape: readonly number[
 
 export const controlEvaluators: { [P in HigherOrderPrim]: Evaluator<P> } = {
   [Prim.Pjit]: (args, { program }) => evalProgram(program, args),
+  [Prim.CustomJvpCall]: (args, { program }) => evalProgram(program, args),
+  [Prim.CustomVjpCall]: (args, { program }) => evalProgram(program, args),
+  [Prim.Remat]: (args, { program }) => evalProgram(program, args),
+  // Only forward-mode differentiation of a customVjp function evaluates this.
+  [Prim.CustomLin]: (_args, { name }) => {
+    throw new Error(
+      `Forward-mode differentiation (jvp, jacfwd) is not available for the customVjp function '${name}': ` +
+        `it defines only a backward pass. Use reverse mode (grad, vjp, jacrev), or define it with customJvp.`,
+    );
+  },
   [Prim.Cond]: ([index, ...ops], { branches }) => {
     const i = Math.min(Math.max(Number(index.item()), 0), branches.length - 1);
     return evalProgram(branches[i], ops);
