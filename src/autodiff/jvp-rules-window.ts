@@ -32,7 +32,7 @@ const full = (shape: readonly number[], dtype: Tracer["dtype"], v: number | bool
  */
 function windowViews(x: Tracer, fill: number | boolean, w: WindowParams, outShape: readonly number[]): Tracer[] {
   const cfg = w.padding.map(([lo, hi], i): [number, number, number] => [lo, hi, w.baseDilation[i] - 1]);
-  const padded = lax.pad(x, lax.convertElementType(fill as number, x.dtype), cfg);
+  const padded = cfg.every((c) => c.every((v) => v === 0)) ? x : lax.pad(x, lax.convertElementType(fill as number, x.dtype), cfg);
   return offsets(w.windowDimensions).map((k) => {
     const start = k.map((ki, i) => ki * w.windowDilation[i]);
     const limit = start.map((s, i) => s + (outShape[i] - 1) * w.windowStrides[i] + 1);
@@ -55,14 +55,17 @@ export function windowGather(operand: Tracer, t: Tracer, w: WindowParams, select
   const zeros = full(outShape, t.dtype, 0);
   if (outShape.some((d) => d === 0)) return zeros;
   const xs = windowViews(operand, 0, w, outShape);
-  const valid = windowViews(full(operand.shape, "bool", true), false, w, outShape);
+  // Without padding or base dilation every candidate is a real element.
+  const allReal = w.padding.every(([lo, hi]) => lo <= 0 && hi <= 0) && w.baseDilation.every((d) => d === 1);
+  const valid = allReal ? null : windowViews(full(operand.shape, "bool", true), false, w, outShape);
   const cmp = select === "ge" ? lax.ge : lax.le;
   // Sequential pick: a later candidate replaces the current one unless `current cmp candidate`
   // holds, exactly select_and_scatter_add's rule, so the two agree on ties and NaNs.
   let best = xs[0];
-  let sel = lax.select(valid[0], full(outShape, "int32", 0), full(outShape, "int32", -1));
+  let sel = valid ? lax.select(valid[0], full(outShape, "int32", 0), full(outShape, "int32", -1)) : full(outShape, "int32", 0);
   for (let k = 1; k < xs.length; k++) {
-    const take = lax.bitwiseAnd(valid[k], lax.bitwiseOr(lax.lt(sel, 0), lax.bitwiseNot(cmp(best, xs[k]))));
+    const better = lax.bitwiseNot(cmp(best, xs[k]));
+    const take = valid ? lax.bitwiseAnd(valid[k], lax.bitwiseOr(lax.lt(sel, 0), better)) : better;
     best = lax.select(take, xs[k], best);
     sel = lax.select(take, full(outShape, "int32", k), sel);
   }

@@ -181,6 +181,23 @@ describe("jvp of gather and scatter", () => {
     expectArray(dy, [6, 1], { rtol: 1e-15 });
   });
 
+  it("matches finite differences for random row indices in every mode", () => {
+    const ops = ["scatter", "scatterAdd", "scatterMul", "scatterMin", "scatterMax"] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ops), fc.array(fc.integer({ min: -2, max: 6 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom("fill", "clip") as fc.Arbitrary<"fill" | "clip">, fc.integer({ min: 1, max: 1 << 30 }),
+        (op, rowsIdx, mode, seed) => {
+          const ix = i32(rowsIdx, [rowsIdx.length, 1]);
+          const [x, u] = [rand([5, 3], seed, -2, 2), rand([rowsIdx.length, 3], seed + 1, -2, 2)];
+          checkJvp((a, b) => lax[op](a, ix, b, { ...sdn, mode }), [x, u], seed);
+          checkJvp((a) => lax.gather(a, ix, { ...rows, mode, fillValue: 2 }), [x], seed);
+        },
+      ),
+      { numRuns: propertyRuns(60) },
+    );
+  });
+
   it("differentiates dynamic slices in their operands", () => {
     const s = np.array(1, { dtype: "int32" });
     checkJvp((a) => lax.dynamicSlice(a, [s, s], [2, 2]), [rand([4, 3], 48)]);

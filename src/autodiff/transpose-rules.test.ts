@@ -91,6 +91,24 @@ describe("transposes of gather and scatter", () => {
     nonVacuous(checkTranspose((a, b) => lax.scatterMin(a, idx, b, { ...sdn, mode: "clip" }), [x, u]));
   });
 
+  it("holds for random row indices (duplicates, out of bounds) in every mode", () => {
+    const ops = ["gather", "scatter", "scatterAdd", "scatterMul", "scatterMin", "scatterMax"] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ops), fc.array(fc.integer({ min: -2, max: 6 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom("fill", "clip") as fc.Arbitrary<"fill" | "clip">, fc.integer({ min: 1, max: 1 << 30 }),
+        (op, rowsIdx, mode, seed) => {
+          const ix = i32(rowsIdx, [rowsIdx.length, 1]);
+          const x = rand([5, 3], seed, -2, 2);
+          const u = rand([rowsIdx.length, 3], seed + 1, -2, 2);
+          if (op === "gather") checkTranspose((a) => lax.gather(a, ix, { ...rows, mode, fillValue: 2 }), [x], seed);
+          else checkTranspose((a, b) => lax[op](a, ix, b, { ...sdn, mode }), [x, u], seed);
+        },
+      ),
+      { numRuns: propertyRuns(60) },
+    );
+  });
+
   it("dynamic_slice and dynamic_update_slice (clamped starts)", () => {
     const s = np.array(3, { dtype: "int32" });
     nonVacuous(checkTranspose((a) => lax.dynamicSlice(a, [s, s], [2, 2]), [rand([4, 3], 8)]));
