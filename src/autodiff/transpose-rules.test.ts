@@ -250,6 +250,9 @@ describe("transposes of the other linear primitives and of nonlinear rules' tang
     ["reduce_sum", (v) => lax.reduceSum(v, [0]), [x]],
     ["strided slice", (v) => lax.slice(v, [0, 1], [3, 4], [2, 2]), [x]],
     ["dot_general", (a, b) => lax.dotGeneral(a, b, [[[1], [0]], [[], []]]), [x, rand([4, 2], 17)]],
+    // batch axes in different positions, two contracting axes listed out of order
+    ["dot_general (batched, permuted)", (a, b) => lax.dotGeneral(a, b, [[[3, 2], [0, 2]], [[0], [1]]]), [rand([2, 3, 4, 5], 18), rand([5, 2, 4, 6], 19)]],
+    ["dot_general (two batch axes)", (a, b) => lax.dotGeneral(a, b, [[[1], [3]], [[2, 0], [0, 1]]]), [rand([2, 3, 4], 20), rand([4, 2, 5, 3], 21)]],
   ];
   for (const [name, f, xs, rtol] of cases) {
     it(name, () => nonVacuous(checkTranspose(f, xs, 5, rtol)));
