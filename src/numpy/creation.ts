@@ -4,7 +4,7 @@
 import { type DType, type Shape, checkShape } from "../ir/index.js";
 import type { Tracer } from "../trace/core.js";
 import * as lax from "./lax-core.js";
-import { type ArrayInput, asLike, cast, checkDtype, toArray, typeOf } from "./util.js";
+import { type ArrayInput, asLike, cast, checkDtype, exactScalar, toArray, typeOf } from "./util.js";
 
 /** Options shared by creation functions. */
 export interface DtypeOpt {
@@ -84,7 +84,8 @@ export function arange(start: number, stop?: number, step = 1, opts: DtypeOpt = 
   const dtype = opts.dtype ?? (allInt ? "int32" : "float32");
   const idx = lax.iota(dtype === "bool" ? "int32" : dtype, [n]);
   if (start === 0 && step === 1) return dtype === "bool" ? lax.convertElementType(idx, "bool") : idx;
-  const f = lax.add(lax.mul(lax.convertElementType(idx, "float64"), step), start);
+  // step and start enter as exact float64 scalars (a bare JS number would be rounded to float32).
+  const f = lax.add(lax.mul(lax.convertElementType(idx, "float64"), exactScalar(step, "float64")), exactScalar(start, "float64"));
   return lax.convertElementType(f, dtype);
 }
 
@@ -99,10 +100,10 @@ export function linspace(start: number, stop: number, num = 50, opts: DtypeOpt &
   const div = endpoint ? num - 1 : num;
   const step = div > 0 ? (stop - start) / div : 0;
   const idx = lax.convertElementType(lax.iota("int32", [num]), "float64");
-  let v = lax.add(lax.mul(idx, step), start);
+  let v = lax.add(lax.mul(idx, exactScalar(step, "float64")), exactScalar(start, "float64"));
   if (endpoint && num > 1) {
     // The last sample is exactly `stop`, as NumPy guarantees.
-    v = lax.select(lax.eq(idx, num - 1), lax.convertElementType(stop, "float64"), v);
+    v = lax.select(lax.eq(idx, num - 1), exactScalar(stop, "float64"), v);
   }
   const dtype = opts.dtype ?? "float32";
   // NumPy 2 (and JAX) floor samples for integer dtypes; conversion alone would truncate.
