@@ -121,6 +121,14 @@ describe("linspace", () => {
     expect(np.linspace(0, 0.3, 7).dataSync()[6]).toBe(Math.fround(0.3));
     expectArray(np.linspace(2, -2, 3), [2, 0, -2]);
   });
+  it("samples equal NumPy's float64 samples rounded to the dtype", () => {
+    // numpy.linspace(0, 1, 11): float64 samples; float32 output is their rounding.
+    const want = [0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5, 0.6000000000000001, 0.7000000000000001, 0.8, 0.9, 1];
+    expect(Array.from(np.linspace(0, 1, 11, { dtype: "float64" }).dataSync())).toEqual(want);
+    expect(Array.from(np.linspace(0, 1, 11).dataSync())).toEqual(want.map(Math.fround));
+    expect(Array.from(np.arange(0, 1, 0.1).dataSync())).toEqual(want.slice(0, 10).map(Math.fround));
+    expect(Array.from(np.arange(0, 1, 0.1, { dtype: "float64" }).dataSync())).toEqual(want.slice(0, 10).map((_, i) => i * 0.1));
+  });
   it("endpoint false, num 1 and num 0", () => {
     expectArray(np.linspace(0, 1, 4, { endpoint: false }), [0, 0.25, 0.5, 0.75]);
     expectArray(np.linspace(3, 7, 1), [3]);

@@ -55,10 +55,20 @@ describe("promotion with weak types", () => {
   ] as [string, () => { dtype: string; weakType: boolean }, string][])("%s -> %s", (_, f, want) => {
     expect(typeOf(f())).toBe(want);
   });
-  // Known bug (src/trace): a JS number is wrapped as a weak float32 scalar before it is
-  // converted to float64, so x_f64 + 0.1 adds fround(0.1). Remove `.fails` once fixed.
-  it.fails("JS float scalars keep float64 precision with float64 arrays", () => {
+  it("JS float scalars keep float64 precision with float64 arrays, eagerly and staged", () => {
     expect(np.add(f64([0]), 0.1).item()).toBe(0.1);
+    expect(np.multiply(f64([3]), Math.PI).item()).toBe(3 * Math.PI);
+    expect(np.subtract(1 / 3, f64([0])).item()).toBe(1 / 3);
+    expect(np.add(f64([0]), 1e-40).item()).toBe(Math.fround(1e-40)); // outside the split range
+    expect(np.add(np.array([0]), 0.1).item()).toBe(Math.fround(0.1));
+    const j = makeJaxpr((x) => np.add(x, 0.1))(new ShapedArray([2], "float64"));
+    expect(j.toString()).toContain("add a 0.1");
+    expect((j.program.eqns[0].inputs[1] as { value: number }).value).toBe(0.1);
+  });
+  it("exactScalar property: every double in range survives as a float64 scalar", () => {
+    fc.assert(fc.property(fc.double({ min: -1e29, max: 1e29, noNaN: true }).filter((v) => Math.abs(v) > 1e-29), (v) => {
+      expect(np.add(f64([0]), v).item()).toBe(v + 0);
+    }), { numRuns: propertyRuns(100) });
   });
   it("promotion inside makeJaxpr matches eager promotion", () => {
     const j = makeJaxpr((x) => np.add(x, 2.5))(new ShapedArray([2], "int32"));
