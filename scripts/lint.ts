@@ -17,8 +17,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   backend: ["backend", "codegen", "ir"],
   trace: ["trace", "backend", "ir"],
   numpy: ["numpy", "trace", "ir"],
-  autodiff: ["autodiff", "numpy", "trace", "ir"],
-  passes: ["passes", "autodiff", "numpy", "trace", "ir", "codegen", "backend"],
+  // jacfwd/jacrev/hessian batch with vmap, so autodiff may use passes; never the reverse.
+  autodiff: ["autodiff", "passes", "numpy", "trace", "ir"],
+  passes: ["passes", "numpy", "trace", "ir", "codegen", "backend"],
   io: ["io", "numpy", "trace", "ir"],
   index: ["index", "ir", "codegen", "backend", "trace", "numpy", "autodiff", "passes", "io"],
   optim: ["optim", "index"],

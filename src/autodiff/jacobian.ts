@@ -2,7 +2,8 @@
  * @file Jacobians and Hessians over pytrees: jacfwd (columns by forward mode), jacrev (rows by
  * reverse mode), hessian = jacfwd(jacrev(f)), and the public `linearize`.
  *
- * f is linearized once; the linear map (or its transpose) is then applied to each basis vector.
+ * f is linearized once; the linear map (or its transpose) is then applied to all basis vectors
+ * at once with vmap, so a staged Jacobian is one batched program, not a loop.
  * The result for output leaf o and input leaf i has shape [...o.shape, ...i.shape], nested as
  * output tree of input trees, like JAX's `jacfwd` / `jacrev`.
  */
@@ -15,6 +16,8 @@ import { asTracerInput } from "./jvp.js";
 import { linearizeFlat } from "./linearize.js";
 import { UndefPrimal, backwardPass } from "./transpose.js";
 import { instantiate } from "./zero.js";
+import { vmapFlat } from "../passes/vmap.js";
+import { bdimTo } from "../passes/vmap-rules-common.js";
 
 export interface JacobianOptions {
   /** Which positional arguments to differentiate (default 0); an array gives a tuple. */
@@ -78,18 +81,7 @@ function basis(t: Tracer): Tracer {
   return lax.reshape(eye, [n, ...t.shape]);
 }
 
-const row = (b: Tracer, i: number): Tracer => {
-  const start = b.shape.map((_, k) => (k === 0 ? i : 0));
-  const lim = b.shape.map((d, k) => (k === 0 ? i + 1 : d));
-  return lax.reshape(lax.slice(b, start, lim), b.shape.slice(1));
-};
-
 const zerosLike = (t: Tracer): Tracer => lax.broadcastInDim(lax.convertElementType(0, t.dtype), t.shape, []);
-
-const stack = (xs: readonly Tracer[], shape: readonly number[], dtype: Tracer["dtype"]): Tracer =>
-  xs.length === 0
-    ? lax.broadcastInDim(lax.convertElementType(0, dtype), [0, ...shape], [])
-    : lax.concatenate(xs.map((x) => lax.reshape(x, [1, ...x.shape])), 0);
 
 /** Arranges per-(output leaf, input leaf) blocks into the nested result pytree. */
 function assemble(s: Setup, blocks: Tracer[][]): unknown {
@@ -112,20 +104,18 @@ export function jacfwd(f: (...args: any[]) => unknown, opts: JacobianOptions = {
     const s = setup("jacfwd", f, args, opts);
     s.hasAuxResult = opts.hasAux;
     const outs = s.lin.primalsOut;
-    // columns[i][j]: tangent of output j for basis vector j of input leaf i
     const blocks: Tracer[][] = outs.map(() => []);
     s.primalsIn.forEach((p, i) => {
-      const b = basis(p);
-      const cols: Tracer[][] = outs.map(() => []);
-      for (let k = 0; k < p.size; k++) {
-        const tangents = s.primalsIn.map((q, j) => (j === i ? row(b, k) : zerosLike(q)));
-        const touts = evalProgram(s.lin.program, [...s.lin.consts, ...tangents]);
-        touts.forEach((t, o) => cols[o].push(t));
-      }
+      // Push every basis vector of input leaf i through the linear map at once, under vmap.
+      const [cols, colDims] = vmapFlat(
+        (t: Tracer) => evalProgram(s.lin.program, [...s.lin.consts, ...s.primalsIn.map((q, j) => (j === i ? t : zerosLike(q)))]),
+        p.size,
+        [basis(p)],
+        [0],
+      );
       outs.forEach((o, oi) => {
-        // stacked: [in.size, ...out.shape] -> [...out.shape, ...in.shape]
-        const st = stack(cols[oi], o.shape, o.dtype);
-        const r = lax.reshape(st, [...p.shape, ...o.shape]);
+        // cols[oi]: [in.size, ...out.shape] -> [...out.shape, ...in.shape]
+        const r = lax.reshape(bdimTo(cols[oi], colDims[oi], 0, p.size), [...p.shape, ...o.shape]);
         const perm = [...o.shape.map((_, d) => p.ndim + d), ...p.shape.map((_, d) => d)];
         blocks[oi].push(lax.transpose(r, perm));
       });
@@ -146,15 +136,18 @@ export function jacrev(f: (...args: any[]) => unknown, opts: JacobianOptions = {
     s.hasAuxResult = opts.hasAux;
     const outs = s.lin.primalsOut;
     const blocks: Tracer[][] = outs.map((o) => {
-      const b = basis(o);
-      const rows: Tracer[][] = s.primalsIn.map(() => []);
-      for (let k = 0; k < o.size; k++) {
-        const cts = outs.map((q) => (q === o ? row(b, k) : zerosLike(q)));
-        const args2 = [...s.lin.consts, ...s.lin.tangentInAvals.map((a) => new UndefPrimal(a))];
-        const res = backwardPass(s.lin.program, args2, cts).map(instantiate);
-        res.forEach((r, i) => rows[i].push(r));
-      }
-      return s.primalsIn.map((p, i) => lax.reshape(stack(rows[i], p.shape, p.dtype), [...o.shape, ...p.shape]));
+      // Pull every basis vector of output leaf o back through the transposed map, under vmap.
+      const [rows, rowDims] = vmapFlat(
+        (ct: Tracer) => {
+          const cts = outs.map((q) => (q === o ? ct : zerosLike(q)));
+          const args2 = [...s.lin.consts, ...s.lin.tangentInAvals.map((a) => new UndefPrimal(a))];
+          return backwardPass(s.lin.program, args2, cts).map(instantiate);
+        },
+        o.size,
+        [basis(o)],
+        [0],
+      );
+      return s.primalsIn.map((p, i) => lax.reshape(bdimTo(rows[i], rowDims[i], 0, o.size), [...o.shape, ...p.shape]));
     });
     return assemble(s, blocks);
   };
