@@ -142,7 +142,7 @@ const whileBatcher: BatchRule<Prim.While> = (vals, dims, params) => {
       const [ccv, bcv, cv] = [ys.slice(0, nc), ys.slice(nc, nc + nb), ys.slice(nc + nb)];
       const pred = predOf(ccv, cv);
       const [next] = runBatched(bodyProgram, [...bcv, ...cv], [...bcB, ...allB], size, allB);
-      return next.map((n, i) => lax.select(lax.broadcastInDim(pred, n.shape, [0]), cv[i], n));
+      return next.map((n, i) => lax.select(lax.broadcastInDim(pred, n.shape, [0]), n, cv[i]));
     },
     [...cc.map((c) => c.aval), ...bc.map((c) => c.aval), ...carryAvals],
   );
