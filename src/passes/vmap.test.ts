@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { grad, jit, makeJaxpr, np, vmap } from "../index.js";
+import { grad, jit, lax, makeJaxpr, np, vmap } from "../index.js";
 import type { Tracer } from "../trace/core.js";
 import { expectArray } from "../../tests/helpers/assert.js";
 
@@ -102,6 +102,20 @@ describe("vmap: composition", () => {
     const g = grad(loss)(w, xs);
     const want = np.add(grad(per)(w, np.array([[1, 2, 3]])), grad(per)(w, np.array([[0, -1, 0.5]])));
     expectArray(g, want.toArray() as number[][], { rtol: 1e-5, atol: 1e-6 });
+  });
+
+  it("grad through batching rules that gather, pad with batched values and select between branches", () => {
+    const xs = np.array([[1, -2], [3, 4]]);
+    const idx = np.array([1, 0], { dtype: "int32" });
+    const viaCond = (w: Tracer) =>
+      np.sum(vmap((x: Tracer) => lax.cond(np.greater(np.sum(x), 0), (v: Tracer) => np.multiply(v, w), (v: Tracer) => np.sin(v), x))(xs));
+    expectArray(grad(viaCond)(np.array(2)), 7); // only the second example takes the w branch: 3 + 4
+    const viaTake = (w: Tracer) => np.sum(vmap((x: Tracer, i: Tracer) => np.take(np.multiply(x, w), i))(xs, idx));
+    expectArray(grad(viaTake)(np.array(2)), 1); // -2 + 3
+    const viaPad = (w: Tracer) => np.sum(vmap((x: Tracer, p: Tracer) => lax.pad(x, p, [[1, 1, 0]]))(xs, np.multiply(np.array([1, 2]), w)));
+    expectArray(grad(viaPad)(np.array(2)), 6); // two padding cells per example: 2 * (1 + 2)
+    const viaLoop = vmap(grad((x: Tracer) => lax.foriLoop(0, 3, (_i: Tracer, a: Tracer) => np.multiply(a, x), x)));
+    expectArray(viaLoop(np.array([1, 2])), [4, 32]); // d x^4 = 4 x^3
   });
 
   it("vmap of a jitted function (pjit) and jit of vmap", () => {
