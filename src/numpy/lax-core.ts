@@ -112,7 +112,7 @@ export const expandDims = (x: T, dimensions: readonly number[]) =>
 export const rev = (x: T, dimensions: readonly number[]) => bind1(Prim.Rev, [x], { dimensions: [...dimensions] });
 /** Pads with (low, high, interior) per axis; negative low/high crop. */
 export const pad = (x: T, paddingValue: T, paddingConfig: readonly (readonly [number, number, number])[]) =>
-  bind1(Prim.Pad, [x, paddingValue], { paddingConfig });
+  bind1(Prim.Pad, matchWeak([x, paddingValue]), { paddingConfig });
 export const concatenate = (xs: readonly T[], dimension: number) => bind1(Prim.Concatenate, xs, { dimension });
 export const slice = (
   x: T,

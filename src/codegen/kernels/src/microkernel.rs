@@ -1,0 +1,45 @@
+//! The register-blocked inner kernel: an MR x NR tile of C held in f32x4 accumulators while one
+//! packed panel of A (MR floats per k) and one of B (NR floats per k) stream through.
+//!
+//! V8 on x86-64 has 15 allocatable xmm registers. A 4x16 tile would need 16 accumulators and
+//! spill; 4 rows x 3 vectors (4x12) uses 12 accumulators, 3 B vectors and one broadcast A value
+//! (see README.md for the shapes measured). Every multiply-add goes through `madd`, the one place
+//! a relaxed-SIMD build would swap `f32x4_add(acc, f32x4_mul(a, b))` for `f32x4_relaxed_madd`.
+
+use core::arch::wasm32::*;
+
+/// Rows of C per micro-tile.
+pub const MR: usize = 4;
+/// f32x4 vectors per micro-tile row; NR = 4 * NV columns.
+pub const NV: usize = 3;
+pub const NR: usize = 4 * NV;
+
+/// acc + a * b, rounded twice. Rust 1.63 has no relaxed-SIMD intrinsics, so there is no fused
+/// variant yet; a build with `+relaxed-simd` would define this with `f32x4_relaxed_madd`.
+#[inline(always)]
+pub fn madd(acc: v128, a: v128, b: v128) -> v128 {
+    f32x4_add(acc, f32x4_mul(a, b))
+}
+
+/// Accumulates `kc` rank-1 updates of packed panels `a` (kc x MR) and `b` (kc x NR) into a fresh tile.
+#[inline(always)]
+pub unsafe fn tile(kc: usize, mut a: *const f32, mut b: *const f32) -> [[v128; NV]; MR] {
+    let mut acc = [[f32x4_splat(0.0); NV]; MR];
+    let mut p = 0;
+    while p < kc {
+        let mut bv = [f32x4_splat(0.0); NV];
+        for v in 0..NV {
+            bv[v] = v128_load(b.add(4 * v) as *const v128);
+        }
+        for r in 0..MR {
+            let av = v128_load32_splat(a.add(r) as *const u32);
+            for v in 0..NV {
+                acc[r][v] = madd(acc[r][v], av, bv[v]);
+            }
+        }
+        a = a.add(MR);
+        b = b.add(NR);
+        p += 1;
+    }
+    acc
+}
