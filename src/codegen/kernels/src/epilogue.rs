@@ -40,10 +40,10 @@ fn splat(x: f32) -> v128 {
 }
 
 /// e^x per lane. Inputs are clamped to [-87, 88.3] so that adding n to the exponent field always
-/// gives a finite normal float: below -87 the result is e^-87 (1.6e-38), which sigmoid and tanh absorb.
+/// gives a finite normal float; below -87 the result is flushed to 0 (e^-87 is 1.6e-38).
 #[inline(always)]
-pub fn exp(x: v128) -> v128 {
-    let x = f32x4_pmax(f32x4_pmin(x, splat(88.3)), splat(-87.0));
+pub fn exp(x_in: v128) -> v128 {
+    let x = f32x4_pmax(f32x4_pmin(x_in, splat(88.3)), splat(-87.0));
     let n = f32x4_nearest(f32x4_mul(x, splat(core::f32::consts::LOG2_E)));
     // ln2 split in a part exact in 8 bits and a correction, so n*LN2_HI is exact.
     let r = f32x4_sub(x, f32x4_mul(n, splat(0.693_359_4)));
@@ -56,15 +56,14 @@ pub fn exp(x: v128) -> v128 {
     let p = f32x4_add(f32x4_add(splat(1.0), r), f32x4_mul(f32x4_mul(r, r), q));
     // Multiply by 2^n by adding n to the exponent field.
     let scale = i32x4_shl(i32x4_trunc_sat_f32x4(n), 23);
-    i32x4_add(p, scale)
+    v128_andnot(i32x4_add(p, scale), f32x4_lt(x_in, splat(-87.0)))
 }
 
 #[inline(always)]
 pub fn sigmoid(x: v128) -> v128 {
     let e = exp(f32x4_neg(f32x4_abs(x)));
-    let s = f32x4_div(splat(1.0), f32x4_add(splat(1.0), e));
-    let neg = f32x4_lt(x, splat(0.0));
-    v128_bitselect(f32x4_mul(e, s), s, neg)
+    let num = v128_bitselect(e, splat(1.0), f32x4_lt(x, splat(0.0)));
+    f32x4_div(num, f32x4_add(splat(1.0), e))
 }
 
 #[inline(always)]

@@ -15,7 +15,7 @@ use core::arch::wasm32::*;
 /// Rows of A packed per block (a multiple of MR).
 pub const MC: usize = 128;
 /// Depth of one packed block.
-pub const KC: usize = 256;
+pub const KC: usize = 512;
 /// Columns of B packed per block (a multiple of NR).
 pub const NC: usize = 3072;
 

@@ -1,9 +1,10 @@
 //! The register-blocked inner kernel: an MR x NR tile of C held in f32x4 accumulators while one
 //! packed panel of A (MR floats per k) and one of B (NR floats per k) stream through.
 //!
-//! V8 on x86-64 has 15 allocatable xmm registers. A 4x16 tile would need 16 accumulators and
-//! spill; 4 rows x 3 vectors (4x12) uses 12 accumulators, 3 B vectors and one broadcast A value
-//! (see README.md for the shapes measured). Every multiply-add goes through `madd`, the one place
+//! V8 on x86-64 has 15 allocatable xmm registers and, without FMA, each multiply-add needs a
+//! temporary. 4 rows x 2 vectors (4x8: 8 accumulators, 2 B vectors, a broadcast A value and a
+//! product) measured about twice as fast as every larger tile (5x8, 6x8, 3x12, 4x12, 3x16), whose
+//! accumulators spill, and 1.6x faster than 2x16 (see README.md for the numbers). Every multiply-add goes through `madd`, the one place
 //! a relaxed-SIMD build would swap `f32x4_add(acc, f32x4_mul(a, b))` for `f32x4_relaxed_madd`.
 
 use core::arch::wasm32::*;
@@ -11,7 +12,7 @@ use core::arch::wasm32::*;
 /// Rows of C per micro-tile.
 pub const MR: usize = 4;
 /// f32x4 vectors per micro-tile row; NR = 4 * NV columns.
-pub const NV: usize = 3;
+pub const NV: usize = 2;
 pub const NR: usize = 4 * NV;
 
 /// acc + a * b, rounded twice. Rust 1.63 has no relaxed-SIMD intrinsics, so there is no fused
