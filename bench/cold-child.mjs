@@ -1,0 +1,49 @@
+/**
+ * @file Cold-start child, plain JavaScript so that plain `node` runs it with no loader: the
+ * time from process start (`performance.now()` counts from it) to the first 256x256 matmul
+ * result read back, including importing and initializing the library. bench/cold.ts spawns
+ * it once per sample; Kiln is imported from a JavaScript build of src/ whose path is argv[3].
+ *
+ * Usage: node bench/cold-child.mjs kiln|jax-js|tfjs-wasm [kiln-index.js]
+ */
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const N = 256;
+const [lib, kilnIndex] = process.argv.slice(2);
+const a = Float32Array.from({ length: N * N }, (_, i) => Math.sin(i));
+const b = Float32Array.from({ length: N * N }, (_, i) => Math.cos(i));
+
+/** Each entry imports its library, initializes it and returns the first product, read back. */
+const firstMatmul = {
+  async kiln() {
+    const { np } = await import(pathToFileURL(kilnIndex).href);
+    const t = performance.now();
+    return [t, np.matmul(np.array(a, { shape: [N, N] }), np.array(b, { shape: [N, N] })).dataSync()];
+  },
+  async "jax-js"() {
+    const jax = await import("@jax-js/jax");
+    const t = performance.now();
+    await jax.init("wasm");
+    jax.defaultDevice("wasm");
+    const np = jax.numpy;
+    return [t, await np.matmul(np.array(a, { shape: [N, N] }), np.array(b, { shape: [N, N] })).data()];
+  },
+  async "tfjs-wasm"() {
+    const tf = await import("@tensorflow/tfjs-core");
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    const t = performance.now();
+    wasm.setWasmPaths(`${dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm"))}/`);
+    await tf.setBackend("wasm");
+    return [t, tf.matMul(tf.tensor2d(a, [N, N]), tf.tensor2d(b, [N, N])).dataSync()];
+  },
+};
+
+const run = firstMatmul[lib];
+if (!run) throw new RangeError(`cold-child: unknown library ${JSON.stringify(lib)}; expected ${Object.keys(firstMatmul).join(", ")}.`);
+const [importMs, data] = await run();
+const medianMs = performance.now();
+const check = data.reduce((s, x) => s + x, 0);
+const msg = { kind: "result", lib, id: "cold-start", status: "ok", medianMs, importMs, check };
+process.stdout.write(`@@bench ${JSON.stringify(msg)}\n`);
