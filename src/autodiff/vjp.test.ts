@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { grad, jvp, memory, np, valueAndGrad, vjp } from "../index.js";
+import { grad, jit, jvp, memory, np, random, valueAndGrad, vjp } from "../index.js";
 import { expectArray } from "../../tests/helpers/assert.js";
 
 const f64 = (x: number[] | number[][] | number) => np.array(x, { dtype: "float64" });
@@ -70,6 +70,15 @@ describe("grad and valueAndGrad", () => {
     const before = memory().buffers;
     for (let i = 0; i < 20; i++) grad(f)(x).dispose();
     expect(memory().buffers).toBe(before);
+  });
+
+  it("keep arrays made inside f that jit captures as constants", () => {
+    // np.array(0.5) and bernoulli's p become constants of the jit trace, not grad intermediates.
+    const f = (w: any, key: any) => np.sum(np.where(random.bernoulli(key, 0.5, [3]), w, 0)).add(np.array(0.5));
+    const [v, g] = jit(valueAndGrad(f))(np.array([1, 2, 3]), random.key(0));
+    const mask = g.toArray() as number[];
+    expect(mask.every((m) => m === 0 || m === 1)).toBe(true);
+    expect(v.item()).toBeCloseTo(0.5 + mask.reduce((s, m, i) => s + m * (i + 1), 0), 5);
   });
 });
 

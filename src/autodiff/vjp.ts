@@ -3,7 +3,7 @@
  * on top (with argnums and hasAux), over pytrees.
  */
 import { isFloat } from "../ir/index.js";
-import { Tracer } from "../trace/core.js";
+import { Tracer, isEagerContext } from "../trace/core.js";
 import { tidy } from "../trace/array.js";
 import { type PyTree, type TreeDef, assertSameStructure, treeFlatten, treeUnflatten } from "../trace/pytree.js";
 import * as lax from "../numpy/lax-core.js";
@@ -86,7 +86,10 @@ export function valueAndGrad(f: (...args: any[]) => unknown, opts: GradOptions =
         }
       }
     }
-    return tidy(() => {
+    // Under an enclosing trace (jit), arrays made here may be that trace's captured constants:
+    // only an eager call owns its intermediates.
+    const scope = isEagerContext() ? tidy : <T>(fn: () => T): T => fn();
+    return scope(() => {
       let aux: unknown = undefined;
       const g = (...diffArgs: unknown[]) => {
         const full = [...args];
