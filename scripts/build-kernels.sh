@@ -71,5 +71,6 @@ if [ $check -eq 1 ]; then
   echo "build-kernels --check: kiln_kernels.wasm matches a fresh build ($(sum "$built"))"
 else
   cp "$built" "$artifact"
+  chmod 644 "$artifact" # cargo marks it executable; git should store it as data
   echo "build-kernels: wrote src/codegen/kernels/kiln_kernels.wasm ($(wc -c < "$artifact") bytes, sha256 $(sum "$artifact"))"
 fi

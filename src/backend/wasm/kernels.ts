@@ -72,6 +72,8 @@ export interface GemmOptions {
   /** n floats added to every row before the activation. */
   bias?: Float32Array;
   activation?: Activation;
+  /** Receives the m x n result (saves allocating one per call); returned. */
+  out?: Float32Array;
 }
 
 /** Shapes and geometry of one NHWC/HWIO convolution; the output is [n, oh, ow, o]. */
@@ -237,8 +239,12 @@ export class Kernels {
     }
   }
 
-  private read(ptr: number, len: number): Float32Array {
-    return new Float32Array(this.exports.memory.buffer, ptr, len).slice();
+  /** Copies a result out of wasm memory into `out` (checked) or a new array. */
+  private read(name: string, ptr: number, len: number, out?: Float32Array): Float32Array {
+    if (out !== undefined && out.length !== len) throw new RangeError(`kernels.${name}: out must have ${len} floats, received ${out.length}`);
+    const dst = out ?? new Float32Array(len);
+    dst.set(new Float32Array(this.exports.memory.buffer, ptr, len));
+    return dst;
   }
 
   /**
@@ -267,7 +273,7 @@ export class Kernels {
     return this.withBlocks("gemm", [a, b, cIn, opts.bias ?? null], ([pa, pb, pc, pbias]) => {
       const status = this.exports.gemm_bias_act_f32(m, n, k, pa, lda, pb, ldb, pc, n, alpha, beta, +transA, +transB, pbias, act);
       statusCheck("gemm", status);
-      return this.read(pc, m * n);
+      return this.read("gemm", pc, m * n, opts.out);
     });
   }
 
@@ -277,7 +283,7 @@ export class Kernels {
    * const g = conv2dGeometry([1, 5, 5, 3], [3, 3, 3, 8], { padding: "same" });
    * k.conv2d(x, w, g, { activation: "relu" }); // 1*5*5*8 floats
    */
-  conv2d(x: Float32Array, w: Float32Array, g: Conv2dGeometry, opts: { bias?: Float32Array; activation?: Activation } = {}): Float32Array {
+  conv2d(x: Float32Array, w: Float32Array, g: Conv2dGeometry, opts: { bias?: Float32Array; activation?: Activation; out?: Float32Array } = {}): Float32Array {
     this.checkConv("conv2d", g, [["x", x, g.n * g.h * g.w * g.c], ["w", w, g.kh * g.kw * (g.c / g.groups) * g.o]]);
     if (opts.bias !== undefined && opts.bias.length !== g.o) {
       throw new RangeError(`kernels.conv2d: bias must have o=${g.o} floats, received ${opts.bias.length}`);
@@ -286,7 +292,7 @@ export class Kernels {
     const len = g.n * g.oh * g.ow * g.o;
     return this.withBlocks("conv2d", [descriptor(g), x, w, opts.bias ?? null, len], ([d, px, pw, pbias, py]) => {
       statusCheck("conv2d", this.exports.conv2d_nhwc_f32(d, px, pw, pbias, act, py));
-      return this.read(py, len);
+      return this.read("conv2d", py, len, opts.out);
     });
   }
 
@@ -295,12 +301,12 @@ export class Kernels {
    * @example
    * k.conv2dGradInput(dy, w, g); // g.n*g.h*g.w*g.c floats
    */
-  conv2dGradInput(dy: Float32Array, w: Float32Array, g: Conv2dGeometry): Float32Array {
+  conv2dGradInput(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, out?: Float32Array): Float32Array {
     this.checkConv("conv2dGradInput", g, [["dy", dy, g.n * g.oh * g.ow * g.o], ["w", w, g.kh * g.kw * (g.c / g.groups) * g.o]]);
     const len = g.n * g.h * g.w * g.c;
     return this.withBlocks("conv2dGradInput", [descriptor(g), dy, w, len], ([d, pdy, pw, pdx]) => {
       statusCheck("conv2dGradInput", this.exports.conv2d_nhwc_grad_input_f32(d, pdy, pw, pdx));
-      return this.read(pdx, len);
+      return this.read("conv2dGradInput", pdx, len, out);
     });
   }
 
@@ -309,12 +315,12 @@ export class Kernels {
    * @example
    * k.conv2dGradWeight(x, dy, g); // g.kh*g.kw*(g.c/g.groups)*g.o floats
    */
-  conv2dGradWeight(x: Float32Array, dy: Float32Array, g: Conv2dGeometry): Float32Array {
+  conv2dGradWeight(x: Float32Array, dy: Float32Array, g: Conv2dGeometry, out?: Float32Array): Float32Array {
     this.checkConv("conv2dGradWeight", g, [["x", x, g.n * g.h * g.w * g.c], ["dy", dy, g.n * g.oh * g.ow * g.o]]);
     const len = g.kh * g.kw * (g.c / g.groups) * g.o;
     return this.withBlocks("conv2dGradWeight", [descriptor(g), x, dy, len], ([d, px, pdy, pdw]) => {
       statusCheck("conv2dGradWeight", this.exports.conv2d_nhwc_grad_weight_f32(d, px, pdy, pdw));
-      return this.read(pdw, len);
+      return this.read("conv2dGradWeight", pdw, len, out);
     });
   }
 
