@@ -11,11 +11,11 @@
  *   asin, acos, erf: <= 3 ulp (measured: exp/exp2/log <= 1, the rest <= 2.3). cbrt: <= 2 ulp.
  *   pow (float64 internally): <= 1 ulp.
  * - sin, cos, tan: <= 3 ulp for |x| <= 6000 (Cody-Waite reduction with a 4-part pi/2; j*P1 is
- *   exact below 2^12 quadrants); beyond, the absolute error stays below one float32 spacing of x
- *   (0.03 at |x| = 1e6), i.e. below the uncertainty of the argument itself.
+ *   exact below 2^12 quadrants); larger arguments branch to the float64 host `Math.*` (<= 1 ulp).
  * - erfc: <= 5 ulp (relative to its own value, down to the float32 normal range; measured 4.1).
  * - erf_inv: <= 3 ulp (Giles' float32 initial guess plus one Newton step on erf or erfc).
- * lgamma and digamma are host calls in float64 (see `ModuleCtx.host`).
+ * lgamma and digamma are host calls in float64 (see `ModuleCtx.host`), as are all float64
+ * transcendentals.
  */
 import type { Ops, Val } from "./ops.js";
 
@@ -157,6 +157,10 @@ const sinCos = (o: Ops, r: Val): [Val, Val] => {
   const c = add(o, sub(o, o.f(1), mul(o, z, o.f(0.5))), mul(o, mul(o, z, z), poly(o, z, COS)));
   return [s, c];
 };
+/** Past |x| = 6000 the 12-bit j * PIO2_1 is inexact: such inputs (rare) go to the float64 host. */
+const trig = (name: string, fast: Body): Body => (o, [x]) =>
+  o.cond(o.bin("gt", o.un("abs", x), o.f(6000)), "f32", () => o.host(name, [x]), () => fast(o, [x]));
+
 const sin: Body = (o, [x]) => {
   const [q, r] = reducePio2(o, x);
   const [s, c] = sinCos(o, r);
@@ -369,9 +373,9 @@ export const MATH_HELPERS: Record<string, { arity: number; vec: boolean; body: B
   expm1: { arity: 1, vec: true, body: expm1 },
   log: { arity: 1, vec: true, body: log },
   log1p: { arity: 1, vec: true, body: log1p },
-  sin: { arity: 1, vec: true, body: sin },
-  cos: { arity: 1, vec: true, body: cos },
-  tan: { arity: 1, vec: true, body: tan },
+  sin: { arity: 1, vec: true, body: trig("sin", sin) },
+  cos: { arity: 1, vec: true, body: trig("cos", cos) },
+  tan: { arity: 1, vec: true, body: trig("tan", tan) },
   atan: { arity: 1, vec: true, body: atan },
   atan2: { arity: 2, vec: true, body: atan2 },
   asin: { arity: 1, vec: true, body: asin },

@@ -196,6 +196,19 @@ export class Ops {
     return this.pop(a.t);
   }
 
+  /**
+   * Runs `then` when `m` holds (in any lane, for vectors) and `els` otherwise: a real branch,
+   * for rare slow paths that must not cost the common case.
+   */
+  cond(m: Val, t: Ty, then: () => Val, els: () => Val): Val {
+    this.get(m);
+    if (this.vec) this.code.simd(Simd.anyTrue);
+    this.code.op(Op.if, valType(t, this.vec));
+    this.get(then()).op(Op.else);
+    this.get(els()).op(Op.end);
+    return this.pop(t);
+  }
+
   /** Reinterprets float bits as int bits (or back with `toFloat`). */
   bits(a: Val, toFloat = false): Val {
     const t: Ty = toFloat ? "f32" : "i32";
