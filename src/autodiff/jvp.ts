@@ -2,8 +2,9 @@
  * @file Forward-mode autodiff: the JVP trace (Autodidax part 2). Each value carries its primal
  * and its tangent; primitives apply their rule from `jvpRules`.
  */
-import { type Prim, type PrimParams, ShapedArray, isFloat } from "../ir/index.js";
-import { type Scalar, Trace, Tracer, bind, fullRaise, newMain } from "../trace/core.js";
+import { Prim, type PrimParams, ShapedArray, isFloat } from "../ir/index.js";
+import { type PureValue, type Scalar, Trace, Tracer, bind, fullRaise, newMain } from "../trace/core.js";
+import { scalarType } from "../trace/array.js";
 import { toArray } from "../numpy/util.js";
 import { type PyTree, treeFlatten, treeUnflatten, assertSameStructure } from "../trace/pytree.js";
 import { type Tangent, Zero, instantiate, isZero, tangentAval } from "./zero.js";
@@ -12,7 +13,7 @@ import { jvpRules } from "./jvp-rules.js";
 export class JVPTracer extends Tracer {
   constructor(
     readonly trace: JVPTrace,
-    readonly primal: Tracer | Scalar,
+    readonly primal: Tracer | PureValue,
     readonly tangent: Tangent,
   ) {
     super();
@@ -23,14 +24,14 @@ export class JVPTracer extends Tracer {
   }
 }
 
-function avalOf(x: Tracer | Scalar): ShapedArray {
+function avalOf(x: Tracer | PureValue): ShapedArray {
   if (x instanceof Tracer) return x.aval;
-  if (typeof x === "boolean") return new ShapedArray([], "bool");
-  return new ShapedArray([], Number.isInteger(x) ? "int32" : "float32", true);
+  const { dtype, weak } = scalarType(x);
+  return new ShapedArray([], dtype, weak);
 }
 
 export class JVPTrace extends Trace {
-  pure(x: Scalar): Tracer {
+  pure(x: PureValue): Tracer {
     return new JVPTracer(this, x, Zero.like(avalOf(x)));
   }
 
@@ -48,7 +49,9 @@ export class JVPTrace extends Trace {
       return outs.map((o) => new JVPTracer(this, o, Zero.like(o.aval)));
     }
     const rule = jvpRules[prim] as unknown as JvpRuleAny;
-    const [primalsOut, tangentsOut] = rule(primals as Tracer[], tangents, params);
+    // Rules compute with primals as arrays: raw scalars become scalars of the level below.
+    const arrays = primals.map((p) => (p instanceof Tracer ? p : toLowerScalar(p)));
+    const [primalsOut, tangentsOut] = rule(arrays, tangents, params);
     return primalsOut.map((p, i) => {
       const t = tangentsOut[i];
       // Non-float outputs have no tangent (JAX's float0).
@@ -59,7 +62,12 @@ export class JVPTrace extends Trace {
 
 type JvpRuleAny = (primals: readonly Tracer[], tangents: readonly Tangent[], params: unknown) => [Tracer[], Tangent[]];
 
-const bindLower = <P extends Prim>(prim: P, xs: readonly (Tracer | Scalar)[], params: PrimParams[P]) =>
+function toLowerScalar(x: PureValue): Tracer {
+  const { dtype, weak } = scalarType(x);
+  return bind(Prim.ConvertElementType, [x], { newDtype: dtype, weakType: weak })[0];
+}
+
+const bindLower = <P extends Prim>(prim: P, xs: readonly (Tracer | PureValue)[], params: PrimParams[P]) =>
   bind(prim, xs, params);
 
 /** Runs `f` on JVP tracers at a fresh level: flat inputs and outputs. */

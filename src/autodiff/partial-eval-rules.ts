@@ -5,7 +5,7 @@
  * forward scan plus a reverse scan, instead of an unrolled loop.
  */
 import { Prim, type PrimParams, type Program, Var } from "../ir/index.js";
-import { type Scalar, type Tracer, bind } from "../trace/core.js";
+import { type PureValue, type Scalar, type Tracer, bind } from "../trace/core.js";
 import { evalProgram } from "../trace/eval-program.js";
 import { joinHoisted, traceFlat } from "../trace/jaxpr-trace.js";
 import * as lax from "../numpy/lax-core.js";
@@ -15,7 +15,7 @@ import { partialEvalProgram, type SplitProgram } from "./partial-eval-program.js
 export type PartialEvalRule = (trace: PartialEvalTrace, ts: readonly PartialEvalTracer[], params: unknown) => Tracer[];
 
 const isUnknown = (t: PartialEvalTracer) => "unknown" in t.pval;
-const knownVal = (t: PartialEvalTracer) => (t.pval as { known: Tracer | Scalar }).known;
+const knownVal = (t: PartialEvalTracer) => (t.pval as { known: Tracer | PureValue }).known;
 
 /** Reorders a program's inputs; `order[i]` is the index of the old input placed at i. */
 const permuteInputs = (p: Program, order: readonly number[]): Program => ({ ...p, inVars: order.map((i) => p.inVars[i]) });

@@ -7,17 +7,17 @@
 import {
   type Atom, Lit, type Eqn, Prim, type PrimParams, type Program, ShapedArray, Var, abstractEval,
 } from "../ir/index.js";
-import { type Scalar, Trace, Tracer, bind, newMain } from "../trace/core.js";
+import { type PureValue, type Scalar, Trace, Tracer, TypedScalar, bind, newMain } from "../trace/core.js";
 import { scalarType } from "../trace/array.js";
 import { evalProgram } from "../trace/eval-program.js";
 import { type PartialEvalRule, partialEvalRules } from "./partial-eval-rules.js";
 
 /** A partially known value: a known tracer/array, or only its aval. */
-export type PartialVal = { readonly known: Tracer | Scalar } | { readonly unknown: ShapedArray };
+export type PartialVal = { readonly known: Tracer | PureValue } | { readonly unknown: ShapedArray };
 
 type Recipe =
   | { readonly kind: "input" }
-  | { readonly kind: "const"; readonly value: Tracer | Scalar }
+  | { readonly kind: "const"; readonly value: Tracer | PureValue }
   | { readonly kind: "eqn"; readonly eqn: EqnRecipe };
 
 interface EqnRecipe {
@@ -57,7 +57,7 @@ export class PartialEvalTrace extends Trace {
     return "known" in pval ? new PartialEvalTracer(this, pval, null) : new PartialEvalTracer(this, pval, { kind: "input" });
   }
 
-  pure(x: Scalar): Tracer {
+  pure(x: PureValue): Tracer {
     return new PartialEvalTracer(this, { known: x }, null);
   }
 
@@ -74,7 +74,7 @@ export class PartialEvalTrace extends Trace {
   processPrimitive<P extends Prim>(prim: P, tracers: readonly Tracer[], params: PrimParams[P]): Tracer[] {
     const ts = tracers as readonly PartialEvalTracer[];
     if (ts.every((t) => "known" in t.pval)) {
-      const outs = bind(prim, ts.map((t) => (t.pval as { known: Tracer | Scalar }).known), params);
+      const outs = bind(prim, ts.map((t) => (t.pval as { known: Tracer | PureValue }).known), params);
       return outs.map((o) => new PartialEvalTracer(this, { known: o }, null));
     }
     // A call with unknown inputs is inlined, so its known part runs now and only the rest is staged.
@@ -148,7 +148,7 @@ function tracersToProgram(
         if (seen.has(t)) continue;
         seen.add(t);
         const val = r.value;
-        if (!(val instanceof Tracer)) lits.set(t, new Lit(Number(val), t.aval));
+        if (!(val instanceof Tracer)) lits.set(t, new Lit(val instanceof TypedScalar ? val.value : Number(val), t.aval));
         else {
           constVars.push(varOf(t));
           consts.push(val);

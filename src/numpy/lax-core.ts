@@ -4,9 +4,10 @@
  * static params come in one object, as in `jax.lax`.
  */
 import { type DType, Prim, type PrimParams } from "../ir/index.js";
-import { type ArrayLike, type Tracer, bind, bind1 } from "../trace/core.js";
+import { type ArrayLike, type BindArg, Tracer, TypedScalar, bind, bind1 } from "../trace/core.js";
 
 type T = ArrayLike;
+type B = BindArg;
 
 const un = <P extends Prim>(p: P) => (x: T): Tracer => bind1(p, [x], {} as PrimParams[P]);
 const bin = <P extends Prim>(p: P) => (x: T, y: T): Tracer => bind1(p, matchWeak([x, y]), {} as PrimParams[P]);
@@ -15,12 +16,14 @@ const bin = <P extends Prim>(p: P) => (x: T, y: T): Tracer => bind1(p, matchWeak
  * JS scalars and weakly typed operands take the dtype of the strongly typed operand, as JAX's
  * `_promote_weak_typed_inputs` does for lax operations; everything else must already agree.
  */
-export function matchWeak(xs: readonly T[]): T[] {
-  const tracers = xs.filter((x): x is Tracer => typeof x === "object");
+export function matchWeak(xs: readonly T[]): B[] {
+  const tracers = xs.filter((x): x is Tracer => x instanceof Tracer);
   const strong = tracers.find((t) => !t.weakType) ?? tracers[0];
   if (!strong) return [...xs];
   return xs.map((x) => {
-    if (typeof x !== "object") return convertElementType(x, strong.dtype, strong.weakType);
+    // A JS number becomes an exact typed scalar, which bind frees right after use.
+    if (typeof x === "number" || typeof x === "boolean") return new TypedScalar(Number(x), strong.dtype, strong.weakType);
+    if (!(x instanceof Tracer)) return x;
     if (x.weakType && x.dtype !== strong.dtype) return convertElementType(x, strong.dtype, strong.weakType);
     return x;
   });
@@ -95,9 +98,9 @@ export const select = (pred: T, onTrue: T, onFalse: T) =>
 export const selectN = (which: T, ...cases: T[]) => bind1(Prim.SelectN, [which, ...matchWeak(cases)], {});
 export const clamp = (lo: T, x: T, hi: T) => bind1(Prim.Clamp, matchWeak([lo, x, hi]), {});
 
-/** Converts to `newDtype` (float -> int truncates and saturates; NaN -> 0). */
+/** Converts to `newDtype` (float -> int truncates and saturates; NaN -> 0). JS numbers convert exactly. */
 export const convertElementType = (x: T, newDtype: DType, weakType = false) =>
-  bind1(Prim.ConvertElementType, [x], { newDtype, weakType });
+  bind1(Prim.ConvertElementType, [typeof x === "number" ? new TypedScalar(x, newDtype, weakType) : x], { newDtype, weakType });
 /** Reinterprets the bits of each element as `newDtype` (equal widths only). */
 export const bitcastConvertType = (x: T, newDtype: DType) => bind1(Prim.BitcastConvertType, [x], { newDtype });
 

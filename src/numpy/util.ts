@@ -101,24 +101,12 @@ export function asLike(op: string, x: ArrayInput): ArrayLike {
 }
 
 /**
- * A JS number as a scalar of `dtype` without losing bits. `bind` wraps JS numbers as weak
- * float32 scalars, so converting one to float64 would keep only 24 bits of 0.1. For float64 the
- * number is split into three float32-exact parts (24 + 24 + 5 bits) whose float64 sum is exact;
- * on literals the parts fold at trace time into one float64 literal.
+ * A JS number as a scalar of `dtype`, rounded once from its exact value (JS numbers are kept
+ * exact until they get a dtype, see TypedScalar in src/trace/core.ts).
  *
  * @example exactScalar(0.1, "float64") // 0.1 exactly, not 0.10000000149011612
  */
-export function exactScalar(x: number, dtype: DType, weak = false): Tracer {
-  const a = Math.abs(x);
-  if (dtype !== "float64" || Math.fround(x) === x || !(a > 1e-30 && a < 1e30)) {
-    return lax.convertElementType(x, dtype, weak);
-  }
-  const h1 = Math.fround(x);
-  const h2 = Math.fround(x - h1);
-  const h3 = x - h1 - h2;
-  const part = (v: number) => lax.convertElementType(v, dtype, weak);
-  return lax.add(lax.add(part(h1), part(h2)), part(h3));
-}
+export const exactScalar = (x: number, dtype: DType, weak = false): Tracer => lax.convertElementType(x, dtype, weak);
 
 /** Converts `x` to `spec` (a no-op when it already matches). JS scalars become typed scalars. */
 export function cast(x: ArrayLike, spec: TypeSpec): Tracer {

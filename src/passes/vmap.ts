@@ -7,7 +7,7 @@
  * with ordinary primitives: a function vmapped over a batch records no per-example loop.
  */
 import { Prim, type PrimParams, ShapedArray, ShapeError, TreeMismatchError } from "../ir/index.js";
-import { type Scalar, Trace, Tracer, bind, bind1, fullRaise, newMain } from "../trace/core.js";
+import { type PureValue, type Scalar, Trace, Tracer, bind, bind1, fullRaise, newMain } from "../trace/core.js";
 import { scalarType } from "../trace/array.js";
 import { type PyTree, type TreeDef, treeFlatten, treeUnflatten } from "../trace/pytree.js";
 import { type BatchDim, bdimTo } from "./vmap-rules-common.js";
@@ -17,7 +17,7 @@ import { vmapRules } from "./vmap-rules.js";
 export class BatchTracer extends Tracer {
   constructor(
     readonly trace: BatchTrace,
-    readonly val: Tracer | Scalar,
+    readonly val: Tracer | PureValue,
     readonly bdim: BatchDim,
   ) {
     super();
@@ -40,7 +40,7 @@ export class BatchTracer extends Tracer {
 }
 
 /** A JS scalar as a (weakly typed) scalar of the level below. */
-const materialize = (x: Tracer | Scalar): Tracer => {
+const materialize = (x: Tracer | PureValue): Tracer => {
   if (x instanceof Tracer) return x;
   const { dtype, weak } = scalarType(x);
   return bind1(Prim.ConvertElementType, [x], { newDtype: dtype, weakType: weak });
@@ -49,7 +49,7 @@ const materialize = (x: Tracer | Scalar): Tracer => {
 type AnyRule = (vals: readonly Tracer[], dims: readonly BatchDim[], params: unknown) => [Tracer[], BatchDim[]];
 
 export class BatchTrace extends Trace {
-  pure(x: Scalar): Tracer {
+  pure(x: PureValue): Tracer {
     return new BatchTracer(this, x, null);
   }
 

@@ -13,7 +13,7 @@ import {
 import { controlEvaluators } from "./eval-control.js";
 import type { Backend, BufferId, Operand } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
-import { type Scalar, Trace, Tracer, baseMain, installBaseTrace } from "./core.js";
+import { type PureValue, Trace, Tracer, TypedScalar, baseMain, installBaseTrace } from "./core.js";
 import { formatArray, reprArray } from "./format.js";
 
 interface Held {
@@ -175,7 +175,7 @@ export class ConcreteArray extends Tracer {
 
 /** The eval trace: runs each primitive on the backend immediately. */
 export class EvalTrace extends Trace {
-  pure(x: Scalar): Tracer {
+  pure(x: PureValue): Tracer {
     return scalarArray(x);
   }
 
@@ -215,7 +215,8 @@ const evalTrace = (): EvalTrace => theEvalTrace;
  * The dtype a JS scalar gets: booleans are `bool`, integers weak `int32`, other numbers weak
  * `float32` (JAX's weak types: `x.add(1)` keeps `x`'s dtype).
  */
-export function scalarType(x: Scalar): { dtype: DType; weak: boolean } {
+export function scalarType(x: PureValue): { dtype: DType; weak: boolean } {
+  if (x instanceof TypedScalar) return { dtype: x.dtype, weak: x.weak };
   if (typeof x === "boolean") return { dtype: "bool", weak: false };
   return Number.isInteger(x) && Math.abs(x) <= 2147483647
     ? { dtype: "int32", weak: true }
@@ -223,9 +224,10 @@ export function scalarType(x: Scalar): { dtype: DType; weak: boolean } {
 }
 
 /** A concrete scalar Array for a JS scalar (weakly typed, see scalarType). */
-export function scalarArray(x: Scalar, dtype?: DType, weak?: boolean): ConcreteArray {
+export function scalarArray(x: PureValue, dtype?: DType, weak?: boolean): ConcreteArray {
   const t = scalarType(x);
-  return ConcreteArray.fromData([Number(x)], [], dtype ?? t.dtype, weak ?? (dtype ? false : t.weak));
+  const value = x instanceof TypedScalar ? x.value : Number(x);
+  return ConcreteArray.fromData([value], [], dtype ?? t.dtype, weak ?? (dtype ? false : t.weak));
 }
 
 /**

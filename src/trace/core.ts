@@ -9,11 +9,30 @@
  */
 import { type DType, type Prim, type PrimParams, type ShapedArray, TracerError, type TypedArray } from "../ir/index.js";
 
+/**
+ * A JS number with the dtype it is meant to have. Kept as an exact double until a trace turns it
+ * into a scalar of that dtype, so `x_f64.add(0.1)` uses 0.1 to full precision and a float32
+ * context rounds it exactly once. Public functions never return it.
+ */
+export class TypedScalar {
+  constructor(
+    readonly value: number,
+    readonly dtype: DType,
+    readonly weak: boolean,
+  ) {}
+}
+
 /** A JS number or boolean that Kiln turns into a weakly typed scalar. */
 export type Scalar = number | boolean;
 
+/** What a trace can wrap as a scalar: a JS scalar or an exact typed one. */
+export type PureValue = Scalar | TypedScalar;
+
 /** What public functions accept: arrays, tracers or JS scalars. */
 export type ArrayLike = Tracer | Scalar;
+
+/** What `bind` accepts: ArrayLike, plus exact typed scalars from the lax layer. */
+export type BindArg = ArrayLike | TypedScalar;
 
 /** One level of the interpreter stack. */
 export interface MainTrace {
@@ -29,7 +48,7 @@ export interface MainTrace {
 export abstract class Trace {
   constructor(readonly main: MainTrace) {}
   /** Wraps a JS scalar as a tracer of this trace. */
-  abstract pure(x: Scalar): Tracer;
+  abstract pure(x: PureValue): Tracer;
   /** Wraps a tracer of a lower level as a tracer of this trace. */
   abstract lift(x: Tracer): Tracer;
   abstract processPrimitive<P extends Prim>(
@@ -182,7 +201,7 @@ export function newDynamic(main: MainTrace): Disposable {
   };
 }
 
-function findTopTrace(args: readonly ArrayLike[]): Trace {
+function findTopTrace(args: readonly BindArg[]): Trace {
   let top = traceStack[0];
   for (const a of args) {
     if (a instanceof Tracer && a.trace.main.level > top.level) top = a.trace.main;
@@ -201,9 +220,9 @@ function escaped(x: Tracer): TracerError {
 }
 
 /** Raises `x` into `trace`, lifting tracers of lower levels and wrapping scalars. */
-export function fullRaise(trace: Trace, x: ArrayLike): Tracer {
+export function fullRaise(trace: Trace, x: BindArg): Tracer {
   if (!(x instanceof Tracer)) {
-    if (typeof x !== "number" && typeof x !== "boolean") {
+    if (typeof x !== "number" && typeof x !== "boolean" && !(x instanceof TypedScalar)) {
       throw new TypeError(
         `Expected an Array, a tracer or a JS number/boolean, received ${describe(x)}. ` +
           `Wrap nested JS arrays with np.array(...) first.`,
@@ -233,7 +252,7 @@ export function describe(x: unknown): string {
  *
  * @example const [y] = bind(Prim.Sin, [x], {});
  */
-export function bind<P extends Prim>(prim: P, args: readonly ArrayLike[], params: PrimParams[P]): Tracer[] {
+export function bind<P extends Prim>(prim: P, args: readonly BindArg[], params: PrimParams[P]): Tracer[] {
   const trace = findTopTrace(args);
   const tracers = args.map((a) => fullRaise(trace, a));
   const outs = trace.processPrimitive(prim, tracers, params);
@@ -245,5 +264,5 @@ export function bind<P extends Prim>(prim: P, args: readonly ArrayLike[], params
 }
 
 /** `bind` for single-output primitives. */
-export const bind1 = <P extends Prim>(prim: P, args: readonly ArrayLike[], params: PrimParams[P]): Tracer =>
+export const bind1 = <P extends Prim>(prim: P, args: readonly BindArg[], params: PrimParams[P]): Tracer =>
   bind(prim, args, params)[0];

@@ -4,23 +4,23 @@
  * the program. Intermediates that are concrete arrays are disposed after their last use.
  */
 import { type Atom, type DType, Prim, type Program, type Var } from "../ir/index.js";
-import { type ArrayLike, Tracer, bind, bind1, isEagerContext } from "./core.js";
+import { type ArrayLike, type BindArg, Tracer, TypedScalar, bind, bind1, isEagerContext } from "./core.js";
 
 /** A literal as a typed scalar in the current trace (folds back to a literal when staged). */
 export const literal = (value: number, dtype: DType, weakType: boolean): Tracer =>
-  bind1(Prim.ConvertElementType, [dtype === "bool" ? value !== 0 : value], { newDtype: dtype, weakType });
+  bind1(Prim.ConvertElementType, [new TypedScalar(value, dtype, weakType)], { newDtype: dtype, weakType });
 
 /**
  * Evaluates `program` on `args` (constants first, then inputs). Returns its outputs.
  *
  * @example evalProgram(makeJaxpr(f)(x).program, [...consts, x])
  */
-export function evalProgram(program: Program, args: readonly ArrayLike[]): Tracer[] {
+export function evalProgram(program: Program, args: readonly BindArg[]): Tracer[] {
   const binders = [...program.constVars, ...program.inVars];
   if (args.length !== binders.length) {
     throw new Error(`internal: program expects ${binders.length} arguments, received ${args.length}`);
   }
-  const env = new Map<Var, ArrayLike>();
+  const env = new Map<Var, BindArg>();
   binders.forEach((v, i) => env.set(v, args[i]));
   // Remaining uses of each intermediate, so eager runs free buffers as soon as possible.
   const uses = new Map<Var, number>();
@@ -31,15 +31,11 @@ export function evalProgram(program: Program, args: readonly ArrayLike[]): Trace
   // Under a transformation, intermediates may be captured (e.g. as residuals): never free them.
   const eager = isEagerContext();
   for (const e of program.eqns) {
-    const temps: Tracer[] = [];
-    const ins = e.inputs.map((a) => {
+    const ins = e.inputs.map((a): BindArg => {
       if (a.kind === "var") return env.get(a)!;
-      const t = literal(a.value, a.aval.dtype, a.aval.weakType);
-      temps.push(t);
-      return t;
+      return new TypedScalar(a.value, a.aval.dtype, a.aval.weakType);
     });
     const outs = bind(e.prim, ins, e.params);
-    temps.forEach((t) => t.dispose());
     e.outs.forEach((v, i) => {
       env.set(v, outs[i]);
       owned.add(v);
@@ -60,7 +56,7 @@ export function evalProgram(program: Program, args: readonly ArrayLike[]): Trace
   return program.outs.map((o) => {
     if (o.kind === "lit") return literal(o.value, o.aval.dtype, o.aval.weakType);
     const v = env.get(o)!;
-    if (!(v instanceof Tracer)) return literal(Number(v), o.aval.dtype, o.aval.weakType);
+    if (!(v instanceof Tracer)) return literal(v instanceof TypedScalar ? v.value : Number(v), o.aval.dtype, o.aval.weakType);
     // Inputs and repeated outputs are shared: each returned Array must own its own reference.
     const shared = !owned.has(o) || handedOut.has(o);
     handedOut.add(o);

@@ -7,10 +7,30 @@
  * folded into literals.
  */
 import {
-  type Atom, type ClosedProgram, Lit, type Eqn, type Prim, type PrimParams, type Program,
+  type Atom, type ClosedProgram, Lit, type Eqn, Prim, type PrimParams, type Program,
   ShapedArray, Var, abstractEval, printProgram,
 } from "../ir/index.js";
-import { type Scalar, Trace, Tracer, newDynamic, newMain } from "./core.js";
+import { type PureValue, Trace, Tracer, TypedScalar, newDynamic, newMain } from "./core.js";
+import { convertValue } from "../backend/reference/elementwise.js";
+import { roundF16 } from "../backend/reference/float-bits.js";
+
+/** A double rounded to what `dtype` holds. */
+export function fitValue(v: number, dtype: string): number {
+  switch (dtype) {
+    case "float32":
+      return Math.fround(v);
+    case "float16":
+      return roundF16(v);
+    case "int32":
+      return v | 0;
+    case "uint32":
+      return v >>> 0;
+    case "bool":
+      return v ? 1 : 0;
+    default:
+      return v;
+  }
+}
 import { ConcreteArray, scalarType } from "./array.js";
 import { type PyTree, type TreeDef, treeFlatten, treeUnflatten } from "./pytree.js";
 
@@ -70,9 +90,11 @@ export class JaxprTrace extends Trace {
     return t;
   }
 
-  pure(x: Scalar): Tracer {
+  pure(x: PureValue): Tracer {
     const { dtype, weak } = scalarType(x);
-    return new JaxprTracer(this, new ShapedArray([], dtype, weak), Number(x));
+    // Typed scalars are rounded to their dtype now; plain JS numbers stay exact (weakly typed).
+    const value = x instanceof TypedScalar ? fitValue(x.value, x.dtype) : Number(x);
+    return new JaxprTracer(this, new ShapedArray([], dtype, weak), value);
   }
 
   lift(x: Tracer): Tracer {
@@ -107,6 +129,11 @@ function foldScalar<P extends Prim>(
 ): Tracer[] | null {
   if (ts.length === 0 || outAvals.length !== 1 || outAvals[0].ndim !== 0) return null;
   if (!ts.every((t) => t.literal !== null)) return null;
+  // A conversion folds from the literal's exact value, so no bits are lost on the way to float64.
+  if (prim === Prim.ConvertElementType) {
+    const to = outAvals[0].dtype;
+    return [new JaxprTracer(trace, outAvals[0], fitValue(convertValue(ts[0].literal!, ts[0].aval.dtype, to), to))];
+  }
   const inputs = ts.map((t) => ConcreteArray.fromData([t.literal!], [], t.aval.dtype, t.aval.weakType));
   const [out] = bindEager(prim, inputs, params);
   const value = (out as ConcreteArray).dataSync()[0];
