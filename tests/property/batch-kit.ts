@@ -10,7 +10,10 @@ import { type DType, Prim } from "../../src/ir/index.js";
 import type { Tracer } from "../../src/trace/core.js";
 import * as lax from "../../src/numpy/lax.js";
 import { host } from "./checks.js";
-import { FLOATS, type HostArg, type PrimCase, type PrimSpec, type Tol, anyShape, arg, intScalar, mk, sizeOf } from "./spec-kit.js";
+import {
+  FLOATS, type HostArg, NUMERIC, type PrimCase, type PrimSpec, type Tol, anyShape, arg, intScalar, mk, permutation, sizeOf, subset,
+  windowOut,
+} from "./spec-kit.js";
 
 /** A uniform draw in [0, 1); seeded so a failing fast-check run replays the same batch. */
 export type Rng = () => number;
@@ -96,7 +99,17 @@ const scatterIndices = (unique: boolean): Fresh => (c, i, rng) => {
 const startIndices = (first: number): Fresh => (c, i, rng) =>
   i >= first ? [randInt(rng, -2, c.args[0].shape[i - first] + 1)] : undefined;
 
-const FRESH: Partial<Record<Prim, Fresh>> = {
+const GENERAL_GATHER = "gather (random dimension numbers)";
+const GENERAL_SCATTER = "scatter-add (random dimension numbers)";
+
+/** Start indices [..., n] whose column j starts a window of `win[map[j]]` inside operand axis map[j]. */
+function inRangeStarts(c: PrimCase, rng: Rng): number[] {
+  const { map, win } = noteOf(c) as { map: number[]; win: number[] };
+  const x = c.args[0].shape;
+  return Array.from({ length: sizeOf(c.args[1].shape) }, (_, j) => randInt(rng, 0, x[map[j % map.length]] - win[map[j % map.length]]));
+}
+
+const FRESH: Partial<Record<string, Fresh>> = {
   [Prim.Gather]: (c, i, rng) => {
     if (i !== 1) return undefined;
     const [k, width] = c.args[1].shape;
@@ -114,6 +127,8 @@ const FRESH: Partial<Record<Prim, Fresh>> = {
   [Prim.DynamicUpdateSlice]: startIndices(2),
   [Prim.SelectN]: (c, i, rng) => (i === 0 ? ints(rng, sizeOf(c.args[0].shape), 0, c.args[0].dtype === "bool" ? 1 : c.args.length - 2) : undefined),
   [Prim.Cond]: (c, i, rng) => (i === 0 ? [randInt(rng, -1, 3)] : undefined),
+  [GENERAL_GATHER]: (c, i, rng) => (i === 1 ? inRangeStarts(c, rng) : undefined),
+  [GENERAL_SCATTER]: (c, i, rng) => (i === 1 ? inRangeStarts(c, rng) : undefined),
 };
 
 /**
@@ -142,7 +157,7 @@ export function valuePools(prim: Prim | string, base: PrimCase, extras: readonly
 /** A fresh example of operand `i`: same shape and dtype, values from its pool or its index range. */
 export function freshArg(prim: Prim | string, c: PrimCase, pools: readonly number[][], i: number, rng: Rng): HostArg {
   const a = c.args[i];
-  const fixed = FRESH[prim as Prim]?.(c, i, rng);
+  const fixed = FRESH[prim]?.(c, i, rng);
   const pool = pools[i];
   const data = fixed ?? a.data.map(() => pool[Math.floor(rng() * pool.length)]);
   return { ...a, data };
@@ -217,7 +232,113 @@ export const EXTRA_SPECS: Record<string, PrimSpec> = {
     dtypes: FLOATS,
     jvp: "fd",
     gen: (dt) => anyShape(0, 2).chain((s) => fc.tuple(arg(dt, s), arg(dt, s))).map(([x, y]) =>
+      // Integer and boolean outputs too: the batched cond selects every output dtype.
       mk([x, y], (xv, yv) => lax.cond(lax.gt(lax.reduceSum(xv, xv.shape.map((_, k) => k)), 0),
-        (a: Tracer) => [lax.mul(a, yv), lax.sin(a)], (a: Tracer) => [lax.neg(a), yv], xv) as Tracer[])),
+        (a: Tracer) => [lax.mul(a, yv), lax.sin(a), lax.gt(a, yv), lax.convertElementType(a, "int32")],
+        (a: Tracer) => [lax.neg(a), yv, lax.lt(a, 1), lax.convertElementType(yv, "int32")], xv) as Tracer[])),
+  },
+};
+
+/** Operand shape, index map, window sizes and index batch shape shared by the general gather/scatter. */
+const indexLayout = fc.tuple(anyShape(1, 3, 1, 3), anyShape(0, 2, 1, 2)).chain(([x, batch]) =>
+  fc.tuple(
+    fc.constant(x), fc.constant(batch),
+    fc.shuffledSubarray(x.map((_, i) => i), { minLength: 1, maxLength: x.length }),
+    fc.tuple(...x.map((d) => fc.integer({ min: 1, max: d }))),
+    fc.array(fc.boolean(), { minLength: x.length, maxLength: x.length }),
+  ).map(([, , map, win, collapse]) => {
+    // Only axes with a window of 1 may be collapsed (gather) or inserted (scatter).
+    const gone = x.map((_, i) => i).filter((i) => collapse[i] && win[i] === 1);
+    return { x, batch, map, win, gone, kept: x.length - gone.length };
+  }));
+
+/** Where the window axes go among the batch axes of a gather output or scatter update. */
+const windowPositions = (batchRank: number, kept: number) => subset(batchRank + kept).filter((p) => p.length === kept);
+
+/**
+ * Gather, scatter, dot_general and convolution with layouts the spec table does not draw
+ * (unsorted index maps, several index batch axes, window axes anywhere, permuted conv layouts):
+ * their batching rules renumber axes, which only random layouts exercise.
+ */
+export const LAYOUT_SPECS: Record<string, PrimSpec> = {
+  [GENERAL_GATHER]: {
+    dtypes: NUMERIC,
+    jvp: "fd",
+    gen: (dt) => indexLayout.chain((l) => fc.tuple(fc.constant(l), windowPositions(l.batch.length, l.kept),
+      fc.constantFrom("clip", "fill", "promise_in_bounds" as const), arg(dt, l.x), fc.nat())).map(([l, offsetDims, mode, x, seed]) => {
+      const note = { map: l.map, win: l.win, offsetDims, collapsed: l.gone, mode };
+      const c0 = mk([x, { data: [], shape: [...l.batch, l.map.length], dtype: "int32" }], () => [], note);
+      const idx: HostArg = { data: inRangeStarts(c0, rngFrom(seed)), shape: [...l.batch, l.map.length], dtype: "int32" };
+      return mk([x, idx], (a, i) => lax.gather(a, i, {
+        dimensionNumbers: { offsetDims, collapsedSliceDims: l.gone, startIndexMap: l.map }, sliceSizes: l.win, mode,
+      }), note);
+    }),
+  },
+  [GENERAL_SCATTER]: {
+    dtypes: NUMERIC,
+    jvp: "fd",
+    gen: (dt) => indexLayout.chain((l) => {
+      const uRank = l.batch.length + l.kept;
+      return windowPositions(l.batch.length, l.kept).chain((uwd) => {
+        const keptSizes = l.win.filter((_, i) => !l.gone.includes(i));
+        let b = 0;
+        const ushape = Array.from({ length: uRank }, (_, p) => (uwd.includes(p) ? keptSizes[uwd.indexOf(p)] : l.batch[b++]));
+        return fc.tuple(fc.constant(l), fc.constant(uwd), fc.constantFrom("clip", "fill" as const), arg(dt, l.x), arg(dt, ushape), fc.nat());
+      });
+    }).map(([l, uwd, mode, x, u, seed]) => {
+      const note = { map: l.map, win: l.win, updateWindowDims: uwd, inserted: l.gone, mode };
+      const c0 = mk([x, { data: [], shape: [...l.batch, l.map.length], dtype: "int32" }], () => [], note);
+      const idx: HostArg = { data: inRangeStarts(c0, rngFrom(seed)), shape: [...l.batch, l.map.length], dtype: "int32" };
+      return mk([x, idx, u], (a, i, v) => lax.scatterAdd(a, i, v, {
+        dimensionNumbers: { updateWindowDims: uwd, insertedWindowDims: l.gone, scatterDimsToOperandDims: l.map }, mode,
+      }), note);
+    }),
+  },
+  "dot_general (random dimension numbers)": {
+    dtypes: NUMERIC,
+    jvp: "fd",
+    gen: (dt) => fc.record({
+      batch: anyShape(0, 1, 1, 3), contract: anyShape(0, 2, 1, 3), lfree: anyShape(0, 1, 1, 3), rfree: anyShape(0, 2, 1, 3),
+    }).chain((d) => {
+      const nl = d.batch.length + d.contract.length + d.lfree.length;
+      const nr = d.batch.length + d.contract.length + d.rfree.length;
+      return fc.tuple(fc.constant(d), permutation(nl), permutation(nr));
+    }).chain(([d, pl, pr]) => {
+      // Logical axes (batch..., contract..., free...) live at physical positions pl / pr.
+      const nb = d.batch.length;
+      const nc = d.contract.length;
+      const lshape: number[] = [];
+      [...d.batch, ...d.contract, ...d.lfree].forEach((s, j) => { lshape[pl[j]] = s; });
+      const rshape: number[] = [];
+      [...d.batch, ...d.contract, ...d.rfree].forEach((s, j) => { rshape[pr[j]] = s; });
+      const dn: [[number[], number[]], [number[], number[]]] = [
+        [pl.slice(nb, nb + nc), pr.slice(nb, nb + nc)], [pl.slice(0, nb), pr.slice(0, nb)],
+      ];
+      return fc.tuple(arg(dt, lshape, { min: -2, max: 2 }), arg(dt, rshape, { min: -2, max: 2 })).map(([a, b]) =>
+        mk([a, b], (x, y) => lax.dotGeneral(x, y, dn), { dn }));
+    }),
+  },
+  "conv_general_dilated (permuted layouts)": {
+    dtypes: FLOATS,
+    jvp: "fd",
+    gen: (dt) => fc.record({
+      ns: fc.integer({ min: 1, max: 2 }), batch: fc.integer({ min: 1, max: 2 }), g: fc.integer({ min: 1, max: 2 }),
+      bg: fc.integer({ min: 1, max: 2 }), cin: fc.integer({ min: 1, max: 2 }), cout: fc.integer({ min: 1, max: 2 }),
+    }).chain((p) => {
+      const axis = fc.record({ n: fc.integer({ min: 2, max: 4 }), k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }) })
+        .filter((a) => windowOut(a.n, a.k, a.s, [0, 0], 1, 1) > 0);
+      return fc.tuple(fc.constant(p), fc.array(axis, { minLength: p.ns, maxLength: p.ns }),
+        permutation(p.ns + 2), permutation(p.ns + 2), permutation(p.ns + 2));
+    }).chain(([p, axes, lhsSpec, rhsSpec, outSpec]) => {
+      const fgc = p.bg === 2 ? 1 : p.g;
+      const place = (spec: number[], logical: number[]) => { const s: number[] = []; logical.forEach((d, j) => { s[spec[j]] = d; }); return s; };
+      const lhs = place(lhsSpec, [p.batch * p.bg, p.cin * fgc, ...axes.map((a) => a.n)]);
+      const rhs = place(rhsSpec, [p.cout * fgc * p.bg, p.cin, ...axes.map((a) => a.k)]);
+      const note = { lhsSpec, rhsSpec, outSpec, fgc, bg: p.bg, strides: axes.map((a) => a.s) };
+      return fc.tuple(arg(dt, lhs, { min: -2, max: 2 }), arg(dt, rhs, { min: -2, max: 2 })).map(([l, r]) =>
+        mk([l, r], (x, w) => lax.convGeneralDilated(x, w, note.strides, axes.map(() => [0, 1] as [number, number]), {
+          dimensionNumbers: { lhsSpec, rhsSpec, outSpec }, featureGroupCount: fgc, batchGroupCount: p.bg,
+        }), note));
+    }),
   },
 };
