@@ -148,7 +148,10 @@ const isNode = typeof process !== "undefined" && typeof process.versions?.node =
 async function readArtifact(url: URL): Promise<Uint8Array> {
   if (isNode && url.protocol === "file:") {
     const [{ readFile }, { fileURLToPath }] = await Promise.all([import("node:fs/promises"), import("node:url")]);
-    return readFile(fileURLToPath(url));
+    const path = fileURLToPath(url);
+    return readFile(path).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`kernels: cannot read ${path} (${err.code ?? err.message}); a build into dist/ must copy it (node scripts/copy-assets.mjs)`);
+    });
   }
   const res = await fetch(url);
   if (!res.ok) throw new Error(`kernels: could not fetch ${url.href} (HTTP ${res.status}); serve kiln_kernels.wasm next to the bundle`);

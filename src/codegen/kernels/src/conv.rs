@@ -13,6 +13,7 @@ use crate::alloc::Scratch;
 use crate::epilogue::Epilogue;
 use crate::gemm::{gemm, Mat, BAD_ARGUMENT, OK, OUT_OF_MEMORY};
 use crate::microkernel::MR;
+use core::arch::wasm32::*;
 
 const CHUNK: usize = 1 << 20;
 
@@ -64,52 +65,102 @@ impl Geo {
         (CHUNK / self.kk).max(MR).min(self.rows).max(1)
     }
 
-    /// Input offset of tap (ky, kx) for output row `r`, or None when it falls in the padding.
+    /// Calls `visit(col_offset, input_offset, count)` for every run of `count` floats of the patch
+    /// rows [r0, r0+len) of group g: `input_offset` is None where the run falls in the padding.
+    /// Output coordinates advance incrementally, so there is no division per tap.
     #[inline(always)]
-    fn tap(&self, r: usize, ky: usize, kx: usize) -> Option<usize> {
+    unsafe fn walk(&self, g: usize, r0: usize, len: usize, mut visit: impl FnMut(usize, Option<usize>, usize)) {
         let d = &self.d;
+        let (h, w, c, cg) = (d.h as isize, d.w as isize, d.c as usize, self.cg);
         let (ow, oh) = (d.ow as usize, d.oh as usize);
-        let (ox, oy, b) = (r % ow, (r / ow) % oh, r / (ow * oh));
-        let iy = (oy * d.stride_h as usize + ky * d.dil_h as usize).wrapping_sub(d.pad_top as usize);
-        let ix = (ox * d.stride_w as usize + kx * d.dil_w as usize).wrapping_sub(d.pad_left as usize);
-        if iy >= d.h as usize || ix >= d.w as usize {
-            return None;
+        let (mut ox, mut oy, mut b) = (r0 % ow, (r0 / ow) % oh, r0 / (ow * oh));
+        for i in 0..len {
+            let mut at = i * self.kk;
+            let y0 = (oy * d.stride_h as usize) as isize - d.pad_top as isize;
+            let x0 = (ox * d.stride_w as usize) as isize - d.pad_left as isize;
+            for ky in 0..d.kh as isize {
+                let iy = y0 + ky * d.dil_h as isize;
+                if iy < 0 || iy >= h {
+                    visit(at, None, d.kw as usize * cg);
+                    at += d.kw as usize * cg;
+                    continue;
+                }
+                let row = (b * d.h as usize + iy as usize) * d.w as usize;
+                for kx in 0..d.kw as isize {
+                    let ix = x0 + kx * d.dil_w as isize;
+                    let inside = ix >= 0 && ix < w;
+                    visit(at, if inside { Some((row + ix as usize) * c + g * cg) } else { None }, cg);
+                    at += cg;
+                }
+            }
+            ox += 1;
+            if ox == ow {
+                ox = 0;
+                oy += 1;
+                if oy == oh {
+                    oy = 0;
+                    b += 1;
+                }
+            }
         }
-        Some(((b * d.h as usize + iy) * d.w as usize + ix) * d.c as usize)
     }
 
     /// Fills `col` (len x kk) with the group-g patches of output rows [r0, r0+len).
     unsafe fn im2col(&self, x: *const f32, g: usize, r0: usize, len: usize, col: *mut f32) {
-        for i in 0..len {
-            let mut dst = col.add(i * self.kk);
-            for ky in 0..self.d.kh as usize {
-                for kx in 0..self.d.kw as usize {
-                    match self.tap(r0 + i, ky, kx) {
-                        Some(off) => core::ptr::copy_nonoverlapping(x.add(off + g * self.cg), dst, self.cg),
-                        None => core::ptr::write_bytes(dst, 0, self.cg),
-                    }
-                    dst = dst.add(self.cg);
-                }
-            }
-        }
+        self.walk(g, r0, len, |at, src, count| match src {
+            Some(off) => copy(x.add(off), col.add(at), count),
+            None => zero(col.add(at), count),
+        });
     }
 
     /// Adds the patches in `col` (len x kk) back onto dx: the adjoint of `im2col`.
     unsafe fn col2im(&self, col: *const f32, g: usize, r0: usize, len: usize, dx: *mut f32) {
-        for i in 0..len {
-            let mut src = col.add(i * self.kk);
-            for ky in 0..self.d.kh as usize {
-                for kx in 0..self.d.kw as usize {
-                    if let Some(off) = self.tap(r0 + i, ky, kx) {
-                        let dst = dx.add(off + g * self.cg);
-                        for ci in 0..self.cg {
-                            *dst.add(ci) += *src.add(ci);
-                        }
-                    }
-                    src = src.add(self.cg);
-                }
+        self.walk(g, r0, len, |at, dst, count| {
+            if let Some(off) = dst {
+                accumulate(col.add(at), dx.add(off), count);
             }
-        }
+        });
+    }
+}
+
+// Explicit f32x4 loops: LLVM would turn plain copy loops into calls to a byte-wise memcpy.
+#[inline(always)]
+unsafe fn copy(src: *const f32, dst: *mut f32, n: usize) {
+    let mut i = 0;
+    while i + 4 <= n {
+        v128_store(dst.add(i) as *mut v128, v128_load(src.add(i) as *const v128));
+        i += 4;
+    }
+    while i < n {
+        *dst.add(i) = *src.add(i);
+        i += 1;
+    }
+}
+
+#[inline(always)]
+unsafe fn zero(dst: *mut f32, n: usize) {
+    let mut i = 0;
+    while i + 4 <= n {
+        v128_store(dst.add(i) as *mut v128, f32x4_splat(0.0));
+        i += 4;
+    }
+    while i < n {
+        *dst.add(i) = 0.0;
+        i += 1;
+    }
+}
+
+#[inline(always)]
+unsafe fn accumulate(src: *const f32, dst: *mut f32, n: usize) {
+    let mut i = 0;
+    while i + 4 <= n {
+        let d = dst.add(i) as *mut v128;
+        v128_store(d, f32x4_add(v128_load(d), v128_load(src.add(i) as *const v128)));
+        i += 4;
+    }
+    while i < n {
+        *dst.add(i) += *src.add(i);
+        i += 1;
     }
 }
 

@@ -3,8 +3,8 @@
 //!
 //! V8 on x86-64 has 15 allocatable xmm registers and, without FMA, each multiply-add needs a
 //! temporary. 4 rows x 2 vectors (4x8: 8 accumulators, 2 B vectors, a broadcast A value and a
-//! product) measured about twice as fast as every larger tile (5x8, 6x8, 3x12, 4x12, 3x16), whose
-//! accumulators spill, and 1.6x faster than 2x16 (see README.md for the numbers). Every multiply-add goes through `madd`, the one place
+//! product) and 2x16 measured alike and about twice as fast as 5x8, 6x8, 3x12 or 4x12, whose
+//! accumulators spill (see README.md for the numbers). 4x8 wastes less on narrow matrices. Every multiply-add goes through `madd`, the one place
 //! a relaxed-SIMD build would swap `f32x4_add(acc, f32x4_mul(a, b))` for `f32x4_relaxed_madd`.
 
 use core::arch::wasm32::*;
