@@ -4,22 +4,23 @@
  * result read back, including importing and initializing the library. bench/cold.ts spawns
  * it once per sample; Kiln is imported from a JavaScript build of src/ whose path is argv[3].
  *
- * Usage: node bench/cold-child.mjs kiln|jax-js|tfjs-wasm [kiln-index.js]
+ * Usage: node bench/cold-child.mjs kiln|jax-js|tfjs-wasm [kiln-index.js [kiln-backend]]
  */
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const N = 256;
-const [lib, kilnIndex] = process.argv.slice(2);
+const [lib, kilnIndex, kilnBackend] = process.argv.slice(2);
 const a = Float32Array.from({ length: N * N }, (_, i) => Math.sin(i));
 const b = Float32Array.from({ length: N * N }, (_, i) => Math.cos(i));
 
 /** Each entry imports its library, initializes it and returns the first product, read back. */
 const firstMatmul = {
   async kiln() {
-    const { np } = await import(pathToFileURL(kilnIndex).href);
+    const { np, setBackend } = await import(pathToFileURL(kilnIndex).href);
     const t = performance.now();
+    if (kilnBackend) setBackend(kilnBackend);
     return [t, np.matmul(np.array(a, { shape: [N, N] }), np.array(b, { shape: [N, N] })).dataSync()];
   },
   async "jax-js"() {

@@ -49,10 +49,12 @@ export async function buildKiln(): Promise<string> {
 }
 
 /** Median of `repeats` fresh processes; the reported import time belongs to the median sample. */
-export async function coldStart(lib: string, repeats: number, limitS: number, kilnIndex: string): Promise<Result> {
+export async function coldStart(
+  lib: string, repeats: number, limitS: number, kilnIndex: string, kilnBackend = "",
+): Promise<Result> {
   const samples: { ms: number; importMs: number }[] = [];
   for (let i = 0; i < repeats; i++) {
-    const o = await runChildProcess([join(ROOT, "bench", "cold-child.mjs"), lib, kilnIndex], limitS, false);
+    const o = await runChildProcess([join(ROOT, "bench", "cold-child.mjs"), lib, kilnIndex, kilnBackend], limitS, false);
     const r = o.messages.find((m) => m.kind === "result");
     if (r?.kind !== "result" || r.medianMs === undefined) {
       const reason = o.timedOut ? `over the ${limitS} s limit` : (o.crashed ?? "no result");

@@ -12,6 +12,8 @@ export interface BenchOptions {
   only: string[];
   /** Seconds one workload may take in a child before the parent kills it. */
   limitS: number;
+  /** Kiln backend to select with setBackend (default: Kiln's default backend). */
+  backend?: string;
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -20,11 +22,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (arg === "--quick") opts.quick = true;
     else if (arg.startsWith("--only=")) opts.only = arg.slice(7).split(",").map((s) => s.trim()).filter(Boolean);
     else if (arg.startsWith("--limit=")) opts.limitS = Number(arg.slice(8));
+    else if (arg.startsWith("--backend=")) opts.backend = arg.slice(10);
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: npm run bench -- [--quick] [--only=matmul,mlp-step,...] [--limit=SECONDS] [--libs=kiln,jax-js,tfjs-wasm] [--json=FILE]");
+      console.log("usage: npm run bench -- [--quick] [--only=matmul,mlp-step,...] [--limit=SECONDS] [--libs=kiln,jax-js,tfjs-wasm] [--backend=KILN_BACKEND] [--json=FILE]");
       process.exit(0);
     } else if (!["--libs=", "--json=", "--child"].some((p) => arg.startsWith(p))) {
-      throw new RangeError(`bench: unknown option ${JSON.stringify(arg)}; expected --quick, --only=a,b, --limit=S, --libs=a,b or --json=FILE.`);
+      throw new RangeError(`bench: unknown option ${JSON.stringify(arg)}; expected --quick, --only=a,b, --limit=S, --libs=a,b, --backend=NAME or --json=FILE.`);
     }
   }
   if (!(opts.limitS > 0)) opts.limitS = opts.quick ? 60 : 150;

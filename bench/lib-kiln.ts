@@ -5,9 +5,9 @@
  * `lax.convGeneralDilated` and `lax.reduceWindow` in Keras' NHWC / HWIO layouts.
  */
 import { readFileSync } from "node:fs";
-import { type Array, getBackend, jit, lax, np, random, tidy, treeMap, valueAndGrad } from "../src/index.js";
+import { type Array, getBackend, jit, lax, np, random, setBackend, tidy, treeMap, valueAndGrad } from "../src/index.js";
 import { type Library, type Step, runChild } from "./harness.js";
-import { type CnnInputs, type Dense, type MlpInputs, SGD_LR } from "./inputs.js";
+import { type CnnInputs, type Dense, type MlpInputs, SGD_LR, parseOptions } from "./inputs.js";
 
 const arr = (data: Float32Array, shape: readonly number[]): Array => np.array(data, { shape: [...shape] });
 const read = (x: Array): Float32Array => x.dataSync() as Float32Array;
@@ -82,7 +82,10 @@ const kiln: Library = {
   version: version(),
   jit: true,
   backend: () => getBackend().name,
-  async init() {},
+  async init() {
+    const { backend } = parseOptions(process.argv.slice(2));
+    if (backend) setBackend(backend);
+  },
   matmul(n, a, b) {
     const [x, y] = [arr(a, [n, n]), arr(b, [n, n])];
     return { run: () => tidy(() => read(np.matmul(x, y))), dispose: () => [x, y].forEach((t) => t.dispose()) };

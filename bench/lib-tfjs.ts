@@ -12,10 +12,19 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { type Library, type Step, Unsupported, packageVersion, runChild } from "./harness.js";
 import { type CnnInputs, type MlpInputs, SGD_LR } from "./inputs.js";
 
-// tfjs-core's Node bundle leaves out the gradient registrations (the @tensorflow/tfjs union
-// package bundles them). tsx's require hook compiles tfjs-core's own ES module sources for
-// them, and they register into tfjs' process-global gradient registry.
-createRequire(import.meta.url)("@tensorflow/tfjs-core/dist/register_all_gradients.js");
+/**
+ * tfjs-core's Node bundle leaves out the gradient registrations (the @tensorflow/tfjs union
+ * package bundles them). tsx's require hook compiles tfjs-core's own ES module sources for
+ * them, and they register into tfjs' process-global gradient registry. Loaded only by the
+ * training workloads, as it takes a while.
+ */
+const registerGradients = (() => {
+  let done = false;
+  return () => {
+    if (!done) createRequire(import.meta.url)("@tensorflow/tfjs-core/dist/register_all_gradients.js");
+    done = true;
+  };
+})();
 
 type Layer = { w: tf.Variable; b: tf.Variable };
 
@@ -38,6 +47,7 @@ const variable = (data: Float32Array, shape: number[]) => tf.variable(tf.tensor(
 
 /** One SGD step through `optimizer.minimize`; reads back the loss. */
 function trainer(vars: tf.Variable[], loss: () => tf.Scalar, extra: tf.Tensor[]): Step {
+  registerGradients();
   const opt = tf.train.sgd(SGD_LR);
   return {
     async run() {

@@ -5,7 +5,7 @@
  * (bench/harness.ts); this parent enforces a per-workload time limit by killing a child that
  * overruns and restarting it on the remaining workloads.
  *
- * Run: npm run bench [-- --quick] [-- --only=matmul,mlp-step] [-- --limit=SECONDS] [-- --libs=kiln,jax-js]
+ * Run: npm run bench [-- --quick --only=matmul,mlp-step --limit=SECONDS --libs=kiln,jax-js --backend=wasm]
  */
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -37,7 +37,7 @@ const childIds = workloads(sizes)
   .filter((w) => selected(w.id, opts.only) || (w.id === "mlp-step" && chosen.some((c) => c.id === "mlp-jit-compile")))
   .map((w) => w.id);
 
-const modeArgs = opts.quick ? ["--quick"] : [];
+const modeArgs = [...(opts.quick ? ["--quick"] : []), ...(opts.backend ? [`--backend=${opts.backend}`] : [])];
 
 /** Runs every selected workload of one library, restarting the child after a timeout or crash. */
 async function runLibrary(lib: (typeof LIBS)[number], meta: Meta[], results: Result[]): Promise<void> {
@@ -81,7 +81,7 @@ if (chosen.some((w) => w.id === "cold-start")) {
   }
   for (const lib of libs) {
     if (lib.name === "kiln" && !kilnIndex) continue;
-    results.push(await coldStart(lib.name, opts.quick ? 1 : 3, opts.limitS, kilnIndex));
+    results.push(await coldStart(lib.name, opts.quick ? 1 : 3, opts.limitS, kilnIndex, opts.backend));
   }
 }
 

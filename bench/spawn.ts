@@ -34,15 +34,16 @@ export function runChildProcess(nodeArgs: string[], limitS: number, echo: boolea
     let stderr = "";
     let buffered = "";
     let timer: NodeJS.Timeout | undefined;
-    // The clock restarts at each workload, so the limit applies per workload, not per child.
-    const arm = () => {
+    // The clock restarts at each workload, so the limit applies per workload, not per child;
+    // start-up (imports, wasm compilation) gets its own minute on top.
+    const arm = (extraS = 0) => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         out.timedOut = current ?? "(startup)";
         child.kill("SIGKILL");
-      }, limitS * 1000);
+      }, (limitS + extraS) * 1000);
     };
-    arm();
+    arm(60);
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       buffered += chunk;
       let nl: number;
@@ -68,7 +69,7 @@ export function runChildProcess(nodeArgs: string[], limitS: number, echo: boolea
       clearTimeout(timer);
       if (!out.timedOut && code !== 0) {
         const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("at "));
-        const first = lines.find((l) => /Error/.test(l)) ?? lines.at(-1) ?? "";
+        const first = lines.find((l) => /^\w*(Error|Exception)\b/.test(l)) ?? lines.at(-1) ?? "";
         out.crashed = `${current ?? "(startup)"}: exit ${code}: ${first}`.slice(0, 240);
       }
       resolve(out);
