@@ -71,20 +71,21 @@ export const DEFAULT_HOST_MATH: HostMath = {
 export function renderWasm(kernel: Kernel, options: { shared?: boolean } = {}): Uint8Array {
   const helpers = new Map<string, FuncDef | null>();
   const imports: { module: string; name: string; type: { params: ValType[]; results: ValType[] } }[] = [];
-  const mod: ModuleCtx = {
-    helper(name, vec) {
+  const mod: ModuleCtx & { math(name: string): (typeof MATH_HELPERS)[string] } = {
+    math(name) {
       const h = MATH_HELPERS[name];
-      if (!h) throw new Error(`internal: no wasm math helper '${name}'`);
-      if (vec && !h.vec) return null;
-      const sym = `${name}:${vec ? "f32x4" : "f32"}`;
+      if (!h) throw new Error(`internal: no wasm math function '${name}'`);
+      return h;
+    },
+    helper(name) {
+      const h = MATH_HELPERS[name];
+      const sym = `${name}:f32`;
       if (!helpers.has(sym)) {
         helpers.set(sym, null); // reserved: helpers may call each other
-        const t = vec ? ValType.V128 : ValType.F32;
-        const fn = new Fn(Array(h.arity).fill(t));
-        const args: Val[] = Array.from({ length: h.arity }, (_, l) => ({ l, t: "f32", vec }));
-        const r = h.body(new Ops(fn, vec, mod), args);
-        fn.code.get(r.l);
-        helpers.set(sym, { name: sym, type: { params: fn.params.slice(), results: [t] }, locals: fn.locals, code: fn.code });
+        const fn = new Fn(Array(h.arity).fill(ValType.F32));
+        const args: Val[] = Array.from({ length: h.arity }, (_, l) => ({ l, t: "f32", vec: false }));
+        fn.code.get(h.body(new Ops(fn, false, mod), args).l);
+        helpers.set(sym, { name: sym, type: { params: fn.params.slice(), results: [ValType.F32] }, locals: fn.locals, code: fn.code });
       }
       return sym;
     },

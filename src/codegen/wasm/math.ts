@@ -1,7 +1,7 @@
 /**
- * @file Float32 transcendentals as WebAssembly helper functions, written once against `Ops` so
- * each exists in a scalar (f32) and a SIMD (f32x4) variant. Branches are selects, so lanes never
- * diverge. Polynomial coefficients are Chebyshev interpolants of the target functions, fitted
+ * @file Float32 transcendentals written once against `Ops`, so each exists in a scalar (f32) and
+ * a SIMD (f32x4) variant: SIMD code inlines them into the kernel loop, scalar code calls them
+ * as helper functions. Branches are selects, so lanes never diverge. Polynomial coefficients are Chebyshev interpolants of the target functions, fitted
  * in float64 on the stated intervals and rounded to float32 (our own fits; the float64 fitter
  * is a dozen lines: interpolate at Chebyshev nodes, expand Newton's form into monomials).
  *
@@ -36,6 +36,8 @@ const PIO2_LO = f32(Math.PI / 2 - PIO2);
 const PI = f32(Math.PI);
 const PI_LO = f32(Math.PI - PI);
 const PIO4 = f32(Math.PI / 4);
+const MAGIC = 12582912; // 1.5 * 2^23
+const MAGIC_BITS = 0x4b400000;
 
 // (e^r - 1 - r) / r^2 on |r| <= ln2/2
 const EXP = [0.5, 0.1666666716337204, 0.04166646674275398, 0.00833331048488617, 0.0013933641603216529, 0.00019890980911441147];
@@ -47,6 +49,9 @@ const SIN = [-0.1666666716337204, 0.008333331905305386, -0.00019840087043121457,
 const COS = [0.0416666679084301, -0.00138888880610466, 0.000024800603569019586, -2.730119206262316e-7];
 const TAN = [0.3333333432674408, 0.13333231210708618, 0.05399446561932564, 0.02162112668156624, 0.00996214710175991,
   0.0011853217147290707, 0.0038431398570537567];
+// (tanh a - a) / a^3 in z = a^2, |a| <= 0.55
+const TANH = [-0.3333333432674408, 0.1333332359790802, -0.05396470054984093, 0.02181844972074032, -0.008526332676410675,
+  0.0025263905990868807];
 // (atan c - c) / c^3 in z = c^2, |c| <= tan(pi/8)
 const ATAN = [-0.3333333432674408, 0.19999977946281433, -0.14284151792526245, 0.1107136532664299, -0.08624675869941711,
   0.05048137903213501];
@@ -79,7 +84,8 @@ const sub = (o: Ops, a: Val, b: Val) => o.bin("sub", a, b);
 const mul = (o: Ops, a: Val, b: Val) => o.bin("mul", a, b);
 const div = (o: Ops, a: Val, b: Val) => o.bin("div", a, b);
 const mask = (o: Ops, i: Val, bit: number) => o.bin("ne", o.bin("and", i, o.i(bit)), o.i(0));
-const clamp = (o: Ops, x: Val, lo: number, hi: number) => o.bin("min", o.bin("max", x, o.f(lo, x.t)), o.f(hi, x.t));
+/** x clamped to [lo, hi], NaN passing through. */
+const clamp = (o: Ops, x: Val, lo: number, hi: number) => o.bin("pmin", o.bin("pmax", x, o.f(lo, x.t)), o.f(hi, x.t));
 
 /** 2^k as float32 for an integer k in [-126, 127]. */
 const pow2 = (o: Ops, k: Val) => o.bits(o.shift("shl", o.bin("add", k, o.i(127)), 23), true);
@@ -89,28 +95,44 @@ const scale = (o: Ops, y: Val, k: Val) => {
   return mul(o, mul(o, y, pow2(o, k1)), pow2(o, o.bin("sub", k, k1)));
 };
 
-/** Splits x = k ln2 + r, |r| <= ln2/2; returns [k as float, r]. */
-const reduceLn2 = (o: Ops, x: Val): [Val, Val] => {
-  const k = o.un("nearest", mul(o, x, o.f(LOG2E)));
-  return [k, sub(o, sub(o, x, mul(o, k, o.f(LN2_HI))), mul(o, k, o.f(LN2_LO)))];
+/**
+ * The integer nearest to y (|y| < 2^22) as [float, int], by adding 1.5 * 2^23: the sum's low
+ * mantissa bits are the integer. Cheaper than nearest + trunc_sat, which SIMD lowers to long
+ * sequences on x86. NaN gives NaN as the float.
+ */
+const roundInt = (o: Ops, y: Val): [Val, Val] => {
+  const j = add(o, y, o.f(MAGIC));
+  return [sub(o, j, o.f(MAGIC)), o.bin("sub", o.bits(j), o.i(MAGIC_BITS))];
+};
+/**
+ * p * 2^k for p in [1/2, 2]: adds k to p's exponent field when the result is normal, and takes
+ * the two-step `scale` (a branch, rarely taken) when any lane underflows or overflows.
+ */
+const scaleNormal = (o: Ops, p: Val, k: Val) =>
+  o.cond(o.bin("gtU", o.bin("add", k, o.i(125)), o.i(251)), "f32", () => scale(o, p, k),
+    () => o.bits(o.bin("add", o.bits(p), o.shift("shl", k, 23)), true));
+
+/** Splits x = k ln2 + r, |r| <= ln2/2; returns [k as float, k as int, r]. */
+const reduceLn2 = (o: Ops, x: Val): [Val, Val, Val] => {
+  const [k, ki] = roundInt(o, mul(o, x, o.f(LOG2E)));
+  return [k, ki, sub(o, sub(o, x, mul(o, k, o.f(LN2_HI))), mul(o, k, o.f(LN2_LO)))];
 };
 /** e^r - 1 for |r| <= ln2/2. */
 const expm1Small = (o: Ops, r: Val) => add(o, r, mul(o, mul(o, r, r), poly(o, r, EXP)));
 
 const exp: Body = (o, [x]) => {
-  const [k, r] = reduceLn2(o, clamp(o, x, -104, 89));
-  return scale(o, add(o, o.f(1), expm1Small(o, r)), o.cvt(k, "i32"));
+  const [, ki, r] = reduceLn2(o, clamp(o, x, -104, 89));
+  return scaleNormal(o, add(o, o.f(1), expm1Small(o, r)), ki);
 };
 
 const exp2: Body = (o, [x]) => {
   const xc = clamp(o, x, -152, 129);
-  const k = o.un("nearest", xc);
-  return scale(o, add(o, o.f(1), expm1Small(o, mul(o, sub(o, xc, k), o.f(LN2)))), o.cvt(k, "i32"));
+  const [k, ki] = roundInt(o, xc);
+  return scaleNormal(o, add(o, o.f(1), expm1Small(o, mul(o, sub(o, xc, k), o.f(LN2)))), ki);
 };
 
 const expm1: Body = (o, [x]) => {
-  const [k, r] = reduceLn2(o, clamp(o, x, -104, 89));
-  const ki = o.cvt(k, "i32");
+  const [k, ki, r] = reduceLn2(o, clamp(o, x, -104, 89));
   const em = expm1Small(o, r);
   // 2^k em + (2^k - 1): exact 2^k - 1 keeps small results accurate; past 2^24 the -1 is noise.
   const t = pow2(o, o.bin("max", ki, o.i(-60)));
@@ -144,12 +166,12 @@ const log1p: Body = (o, [x]) => {
 
 /** x = j pi/2 + r (Cody-Waite); returns [quadrant j as int, r]. */
 const reducePio2 = (o: Ops, x: Val): [Val, Val] => {
-  const j = o.un("nearest", mul(o, x, o.f(f32(2 / Math.PI))));
+  const [j, ji] = roundInt(o, mul(o, x, o.f(f32(2 / Math.PI))));
   let r = sub(o, x, mul(o, j, o.f(PIO2_1)));
   r = sub(o, r, mul(o, j, o.f(PIO2_2)));
   r = sub(o, r, mul(o, j, o.f(PIO2_3)));
   r = sub(o, r, mul(o, j, o.f(PIO2_4)));
-  return [o.cvt(j, "i32"), r];
+  return [ji, r];
 };
 const sinCos = (o: Ops, r: Val): [Val, Val] => {
   const z = mul(o, r, r);
@@ -231,12 +253,14 @@ const acos: Body = (o, [x]) => {
 
 const tanh: Body = (o, [x]) => {
   const a = o.un("abs", x);
-  const em = o.call("expm1", [add(o, a, a)]);
-  const t = o.sel(o.bin("gt", a, o.f(9.1)), o.f(1), div(o, em, add(o, em, o.f(2))));
-  return o.bin("copysign", t, x);
+  // 1 - 2/(e^2a + 1) loses no bits from |x| = 0.55 on; below, an odd polynomial.
+  const big = sub(o, o.f(1), div(o, o.f(2), add(o, exp(o, [add(o, a, a)]), o.f(1))));
+  const z = mul(o, a, a);
+  const small = add(o, a, mul(o, mul(o, a, z), poly(o, z, TANH)));
+  return o.bin("copysign", o.sel(o.bin("lt", a, o.f(0.55)), small, big), x);
 };
 const logistic: Body = (o, [x]) => {
-  const e = o.call("exp", [o.un("neg", o.un("abs", x))]);
+  const e = exp(o, [o.un("neg", o.un("abs", x))]);
   const r = div(o, o.f(1), add(o, o.f(1), e));
   return o.sel(o.bin("ge", x, o.f(0)), r, mul(o, e, r));
 };
@@ -306,13 +330,13 @@ const erfSmall = (o: Ops, a: Val) => mul(o, a, poly(o, mul(o, a, a), ERF));
 const erf: Body = (o, [x]) => {
   const a = o.un("abs", x);
   const big = o.bin("ge", a, o.f(1));
-  const r = o.sel(big, sub(o, o.f(1), erfcBig(o, o.bin("min", a, o.f(11)))), erfSmall(o, a));
+  const r = o.sel(big, sub(o, o.f(1), erfcBig(o, o.bin("pmin", a, o.f(11)))), erfSmall(o, a));
   return o.bin("copysign", r, x);
 };
 const erfc: Body = (o, [x]) => {
   const a = o.un("abs", x);
   // From 1/2 on, 1 - erf would lose bits to cancellation: e^(-a^2) Q(a) directly.
-  const c = erfcBig(o, o.bin("min", o.bin("max", a, o.f(0.5)), o.f(11)));
+  const c = erfcBig(o, clamp(o, a, 0.5, 11));
   const big = o.sel(o.bin("lt", x, o.f(0)), sub(o, o.f(2), c), c);
   return o.sel(o.bin("ge", a, o.f(0.5)), big, sub(o, o.f(1), o.bin("copysign", erfSmall(o, a), x)));
 };

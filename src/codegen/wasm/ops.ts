@@ -29,8 +29,10 @@ export class Fn {
 
 /** The module being built: helper functions and host imports, requested by name. */
 export interface ModuleCtx {
-  /** Symbol of the helper `name` in its vector or scalar variant, or null when it has no such variant. */
-  helper(name: string, vec: boolean): string | null;
+  /** Symbol of the scalar helper function `name`. */
+  helper(name: string): string;
+  /** The body of math function `name` (for inlining), and whether it has a SIMD form. */
+  math(name: string): { readonly vec: boolean; readonly body: (o: Ops, xs: Val[]) => Val };
   /** Symbol of a float64 host import taking `arity` arguments. */
   host(name: string, arity: number): string;
 }
@@ -40,7 +42,7 @@ export const valType = (t: Ty, vec: boolean): ValType =>
 
 export type BinName =
   | "add" | "sub" | "mul" | "div" | "min" | "max" | "copysign" | "and" | "or" | "xor" | "andnot"
-  | "divS" | "divU" | "remS" | "remU" | "minU" | "maxU" | "shl" | "shrS" | "shrU";
+  | "divS" | "divU" | "remS" | "remU" | "minU" | "maxU" | "shl" | "shrS" | "shrU" | "pmin" | "pmax";
 export type CmpName = "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "ltU" | "leU" | "gtU" | "geU";
 export type UnName = "abs" | "neg" | "sqrt" | "floor" | "ceil" | "trunc" | "nearest";
 
@@ -62,7 +64,7 @@ const I32: Record<string, number> = {
 };
 const F32X4: Record<string, number> = {
   add: Simd.f32x4Add, sub: Simd.f32x4Sub, mul: Simd.f32x4Mul, div: Simd.f32x4Div, min: Simd.f32x4Min,
-  max: Simd.f32x4Max, abs: Simd.f32x4Abs, neg: Simd.f32x4Neg, sqrt: Simd.f32x4Sqrt, floor: Simd.f32x4Floor,
+  max: Simd.f32x4Max, pmin: Simd.f32x4Pmin, pmax: Simd.f32x4Pmax, abs: Simd.f32x4Abs, neg: Simd.f32x4Neg, sqrt: Simd.f32x4Sqrt, floor: Simd.f32x4Floor,
   ceil: Simd.f32x4Ceil, trunc: Simd.f32x4Trunc, nearest: Simd.f32x4Nearest,
   eq: Simd.f32x4Eq, ne: Simd.f32x4Ne, lt: Simd.f32x4Lt, le: Simd.f32x4Le, gt: Simd.f32x4Gt, ge: Simd.f32x4Ge,
 };
@@ -156,6 +158,10 @@ export class Ops {
       return this.pop(rt);
     }
     if (name === "andnot") return this.bin("and", a, this.bin("xor", b, this.i(-1)));
+    // pmin/pmax: b < a ? b : a and a < b ? b : a; a NaN `a` passes through. Much cheaper than the
+    // NaN-propagating min/max in V8's SIMD lowering.
+    if (name === "pmin") return this.sel(this.bin("lt", b, a), b, a);
+    if (name === "pmax") return this.sel(this.bin("lt", a, b), b, a);
     if (a.t === "i32" && (name === "min" || name === "max" || name === "minU" || name === "maxU")) {
       const lt = this.bin(name.endsWith("U") ? "ltU" : "lt", a, b);
       return name.startsWith("min") ? this.sel(lt, a, b) : this.sel(lt, b, a);
@@ -233,11 +239,16 @@ export class Ops {
     return this.pop(to);
   }
 
-  /** Calls a math helper (by lanes when it has no vector variant). */
+  /**
+   * A math function: inlined in SIMD code (hot loops; V8 spills every vector register around a
+   * call), a helper call in scalar code, lane by lane when it has no SIMD form.
+   */
   call(name: string, args: readonly Val[], rt: Ty = args[0].t): Val {
-    const sym = this.mod.helper(name, this.vec);
-    if (!sym) return this.lanes(args, rt, (xs) => this.s.call(name, xs, rt));
-    this.get(...args.map((a) => this.splat(a))).call(sym);
+    if (this.vec) {
+      const h = this.mod.math(name);
+      return h.vec ? h.body(this, args.map((a) => this.splat(a))) : this.lanes(args, rt, (xs) => this.s.call(name, xs, rt));
+    }
+    this.get(...args).call(this.mod.helper(name));
     return this.pop(rt);
   }
 
