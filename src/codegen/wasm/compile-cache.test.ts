@@ -64,8 +64,9 @@ describe("compile cache", () => {
       kernel(0, 4 * n);
       times.push(performance.now() - t0);
     }
-    const median = times.slice(5).sort((a, b) => a - b)[10];
-    console.log(`fused elementwise chain, 1M float32: median ${median.toFixed(3)} ms over 20 runs`);
+    const sorted = times.slice(5).sort((a, b) => a - b);
+    const median = sorted[10];
+    console.log(`fused elementwise chain, 1M float32: median ${median.toFixed(3)} ms, min ${sorted[0].toFixed(3)} ms over 20 runs`);
     const v = f[4 * 0 + 7];
     expect(f[n + 7]).toBeCloseTo(Math.tanh(v * 0.5 + 1) * v + Math.exp(-v * v), 5);
     expect(median).toBeLessThan(100); // the target (3 ms) is reported, not asserted: CI machines vary
