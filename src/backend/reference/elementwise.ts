@@ -18,11 +18,11 @@ type Binary = (a: number, b: number, dtype: DType) => number;
 const isInt = (d: DType) => d === "int32" || d === "uint32";
 
 // |x| + 0.5 would round up for the largest double below 0.5; comparing the exact fraction does not.
-const roundAway = (x: number) => {
+export const roundAway = (x: number) => {
   const t = Math.trunc(x);
   return Math.abs(x - t) >= 0.5 ? t + Math.sign(x) : t;
 };
-const roundEven = (x: number) => {
+export const roundEven = (x: number) => {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 };
@@ -126,26 +126,24 @@ export const roundImpl: Impl<Prim.Round> = ([x], { method }, [out]) => {
   return [o];
 };
 
+/** x^y for an integer y: floats by `**`; ints by wrapping square-and-multiply (XLA: 1/x^n truncated). */
+export function integerPowValue(v: number, y: number, int: boolean): number {
+  if (!int) return v ** y;
+  let acc = 1;
+  let base = v;
+  let n = Math.abs(y);
+  while (n > 0) {
+    if (n & 1) acc = Math.imul(acc, base);
+    base = Math.imul(base, base);
+    n >>= 1;
+  }
+  return y < 0 ? (acc === 0 ? -1 : Math.trunc(1 / acc)) : acc;
+}
+
 export const integerPowImpl: Impl<Prim.IntegerPow> = ([x], { y }, [out]) => {
   const o = alloc(out);
   const int = isInt(x.dtype);
-  for (let i = 0; i < o.length; i++) {
-    const v = x.data[i];
-    if (!int) {
-      o[i] = v ** y;
-      continue;
-    }
-    // Square-and-multiply with wrapping products; negative powers of ints follow XLA (1/x^n truncated).
-    let acc = 1;
-    let base = v;
-    let n = Math.abs(y);
-    while (n > 0) {
-      if (n & 1) acc = Math.imul(acc, base);
-      base = Math.imul(base, base);
-      n >>= 1;
-    }
-    o[i] = y < 0 ? (acc === 0 ? -1 : Math.trunc(1 / acc)) : acc;
-  }
+  for (let i = 0; i < o.length; i++) o[i] = integerPowValue(x.data[i], y, int);
   return [o];
 };
 

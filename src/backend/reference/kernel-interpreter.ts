@@ -6,7 +6,7 @@
  */
 import { type DType, Prim, type PrimParams, type TypedArray, allocTyped } from "../../ir/index.js";
 import { type AluArg, type Kernel, KOp, type ParamArg, type RangeArg, type ReduceKind, type UOp } from "../../codegen/kernel-ir.js";
-import { BINARY_FNS, UNARY_FNS, convertValue } from "./elementwise.js";
+import { BINARY_FNS, UNARY_FNS, convertValue, integerPowValue, roundAway, roundEven } from "./elementwise.js";
 import { roundF16 } from "./float-bits.js";
 
 const INIT: Record<ReduceKind, (d: DType) => number> = {
@@ -61,14 +61,9 @@ function alu(u: UOp, xs: number[]): number {
   }
   if (prim === Prim.Clamp) return Number.isNaN(xs[1]) ? xs[1] : Math.min(Math.max(xs[1], xs[0]), xs[2]);
   if (prim === Prim.ConvertElementType) return convertValue(xs[0], d0, (params as PrimParams[Prim.ConvertElementType]).newDtype);
-  if (prim === Prim.IntegerPow) return xs[0] ** (params as PrimParams[Prim.IntegerPow]).y;
+  if (prim === Prim.IntegerPow) return integerPowValue(xs[0], (params as PrimParams[Prim.IntegerPow]).y, isIntType(d0));
   if (prim === Prim.Round) {
-    const x = xs[0];
-    if ((params as PrimParams[Prim.Round]).method === "to_nearest_even") {
-      const r = Math.round(x);
-      return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-    }
-    return Math.sign(x) * Math.floor(Math.abs(x) + 0.5);
+    return ((params as PrimParams[Prim.Round]).method === "to_nearest_even" ? roundEven : roundAway)(xs[0]);
   }
   const dt = (d0 === ("index" as DType) ? "int32" : d0) as DType;
   if (xs.length === 1 && UNARY_FNS[prim]) return UNARY_FNS[prim](xs[0], dt);
