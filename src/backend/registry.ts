@@ -3,8 +3,12 @@
  */
 import type { Backend } from "./backend.js";
 import { ReferenceBackend } from "./reference/reference-backend.js";
+import { WasmBackend } from "./wasm/wasm-backend.js";
 
-const factories = new Map<string, () => Backend>([["reference", () => new ReferenceBackend()]]);
+const factories = new Map<string, () => Backend>([
+  ["reference", () => new ReferenceBackend()],
+  ["wasm", () => new WasmBackend()],
+]);
 const instances = new Map<string, Backend>();
 let current = "reference";
 

@@ -1,0 +1,190 @@
+/**
+ * @file How the wasm backend runs one primitive fast: a kernel-IR kernel for elementwise
+ * primitives and reductions (compiled by src/codegen/wasm and cached per structure), the Rust
+ * GEMM for float32 dot_general and the Rust conv2d for float32 NHWC/HWIO convolutions. Each
+ * builder returns null when its fast path does not cover a case; the backend then falls back to
+ * the reference impls on views of wasm memory.
+ */
+import {
+  BINARY_PRIMS, COMPARE_PRIMS, type DType, Prim, type PrimParams, type Shape, ShapedArray, type TypedArray,
+  UNARY_PRIMS,
+} from "../../ir/index.js";
+import { type Kernel, type ParamArg, type ReduceKind, kalu, kconst, kload, kparam, krange, kreduce, kstore, ksink } from "../../codegen/kernel-ir.js";
+import { flatIndex } from "../../codegen/index-expr.js";
+import { DEFAULT_HOST_MATH, type HostMath } from "../../codegen/wasm/compile-cache.js";
+import { digamma, erf, erfc, erfinv, lgamma } from "../reference/special.js";
+import { referenceImpls } from "../reference/impls.js";
+import type { RefArray } from "../reference/ref-array.js";
+import { KERNEL_ABI_VERSION, KERNEL_EXPORTS, type KernelExports, conv2dGeometry, kernelsWasmUrl } from "./kernels.js";
+
+/** Host functions the rendered kernels may import (float64 special functions come from the reference). */
+export const HOST_MATH: HostMath = { ...DEFAULT_HOST_MATH, erf, erfc, erf_inv: erfinv, lgamma, digamma };
+
+/** Primitives computed by one flat elementwise kernel. */
+export const ELEMENTWISE_PRIMS: ReadonlySet<Prim> = new Set<Prim>([
+  ...UNARY_PRIMS, ...BINARY_PRIMS, ...COMPARE_PRIMS,
+  Prim.SelectN, Prim.Clamp, Prim.ConvertElementType, Prim.IntegerPow, Prim.Round,
+]);
+
+export const REDUCE_KINDS: Partial<Record<Prim, ReduceKind>> = {
+  [Prim.ReduceSum]: "sum", [Prim.ReduceProd]: "prod", [Prim.ReduceMax]: "max", [Prim.ReduceMin]: "min",
+  [Prim.ReduceAnd]: "and", [Prim.ReduceOr]: "or", [Prim.ReduceXor]: "xor",
+};
+
+export interface KernelOperand {
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly size: number;
+}
+
+const param = (index: number, x: KernelOperand, output = false): ParamArg => ({ index, dtype: x.dtype, size: x.size, output });
+
+/**
+ * `out[i] = prim(in0[i], in1[i], ...)` over one flat range; rank-0 operands are read at 0.
+ *
+ * @example elementwiseKernel(Prim.Add, [x, y], {}, out).params.length // 3
+ */
+export function elementwiseKernel(prim: Prim, ins: readonly KernelOperand[], params: object, out: KernelOperand): Kernel {
+  const r = krange(0, out.size);
+  const loads = ins.map((x, i) => kload(kparam(i, x.dtype, x.size), x.size === out.size ? r : kconst(0)));
+  const outP = kparam(ins.length, out.dtype, out.size, true);
+  const value = kalu(prim, out.dtype, loads, params);
+  const params_ = [...ins.map((x, i) => param(i, x)), param(ins.length, out, true)];
+  return { name: `wasm_${prim}`, params: params_, sink: ksink([kstore(outP, r, value)]) };
+}
+
+/**
+ * Folds `x` over `axes` with one reduce range per reduced axis and one parallel range per kept
+ * axis (the innermost kept axis is the one the renderer vectorizes).
+ */
+export function reduceKernel(kind: ReduceKind, x: KernelOperand, axes: readonly number[], out: KernelOperand): Kernel {
+  const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
+  const outRanges = kept.map((d, i) => krange(i, x.shape[d]));
+  const rs = axes.map((a, j) => krange(kept.length + j, x.shape[a], "reduce"));
+  let k = 0;
+  const idx = x.shape.map((_, d) => (axes.includes(d) ? rs[axes.indexOf(d)] : outRanges[k++]));
+  const value = kreduce(kind, kload(kparam(0, x.dtype, x.size), flatIndex(idx, x.shape)), rs);
+  const outP = kparam(1, out.dtype, out.size, true);
+  const store = kstore(outP, flatIndex(outRanges, kept.map((d) => x.shape[d])), value);
+  return { name: `wasm_reduce_${kind}`, params: [param(0, x), param(1, out, true)], sink: ksink([store]) };
+}
+
+// ---- Rust micro-kernels ---------------------------------------------------------------------
+
+/**
+ * The Rust kernel module, instantiated synchronously where the runtime can read files (Node),
+ * since backends are created synchronously; null elsewhere (browsers then use the fallbacks).
+ */
+export function loadRustKernelsSync(): KernelExports | null {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const fs = proc?.getBuiltinModule?.("node:fs") as { readFileSync(p: string): Uint8Array } | undefined;
+    const url = proc?.getBuiltinModule?.("node:url") as { fileURLToPath(u: URL): string } | undefined;
+    if (!fs || !url) return null;
+    const bytes = fs.readFileSync(url.fileURLToPath(kernelsWasmUrl()));
+    const api = (globalThis as unknown as {
+      WebAssembly: {
+        Module: new (b: Uint8Array) => object;
+        Instance: new (m: object, i: object) => { exports: Record<string, unknown> };
+      };
+    }).WebAssembly;
+    const inst = new api.Instance(new api.Module(bytes), {});
+    if (KERNEL_EXPORTS.some((n) => !(n in inst.exports))) return null;
+    const ex = inst.exports as unknown as KernelExports;
+    return ex.kiln_abi_version() === KERNEL_ABI_VERSION ? ex : null;
+  } catch {
+    return null;
+  }
+}
+
+const isIdentity = (p: readonly number[]) => p.every((v, i) => v === i);
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** `x` with its axes in the order `perm` (the data itself when `perm` is the identity). */
+function permute(x: RefArray, perm: readonly number[]): TypedArray {
+  if (isIdentity(perm)) return x.data;
+  const shape = perm.map((a) => x.shape[a]);
+  return referenceImpls[Prim.Transpose]([x], { permutation: perm }, [new ShapedArray(shape, x.dtype)])[0];
+}
+
+/** Runs `body` with blocks of the Rust module's heap holding `arrays` (numbers: that many zero floats). */
+function withRustBlocks<T>(ex: KernelExports, arrays: readonly (Float32Array | Uint32Array | number)[], body: (ptrs: number[]) => T): T {
+  const ptrs: number[] = [];
+  try {
+    for (const a of arrays) {
+      const bytes = typeof a === "number" ? a * 4 : a.byteLength;
+      const p = ex.kiln_alloc(Math.max(bytes, 4));
+      if (p === 0) throw new RangeError(`wasm backend: the Rust kernels could not allocate ${bytes} bytes`);
+      ptrs.push(p);
+    }
+    arrays.forEach((a, i) => {
+      if (typeof a === "number") new Uint8Array(ex.memory.buffer, ptrs[i], a * 4).fill(0);
+      else new (a instanceof Uint32Array ? Uint32Array : Float32Array)(ex.memory.buffer, ptrs[i], a.length).set(a);
+    });
+    return body(ptrs);
+  } finally {
+    for (const p of ptrs) ex.kiln_free(p);
+  }
+}
+
+/**
+ * float32 dot_general through the Rust GEMM: operands are brought to [B, M, K] x [B, K, N]
+ * (or their transposes, which the GEMM reads directly), and the batch is a loop. Writes into `out`.
+ */
+export function gemmDot(ex: KernelExports, lhs: RefArray, rhs: RefArray, params: PrimParams[Prim.DotGeneral], out: Float32Array): boolean {
+  const [[lc, rc], [lb, rb]] = params.dimensionNumbers;
+  const lFree = lhs.shape.map((_, i) => i).filter((i) => !lc.includes(i) && !lb.includes(i));
+  const rFree = rhs.shape.map((_, i) => i).filter((i) => !rc.includes(i) && !rb.includes(i));
+  const B = prod(lb.map((d) => lhs.shape[d]));
+  const M = prod(lFree.map((d) => lhs.shape[d]));
+  const K = prod(lc.map((d) => lhs.shape[d]));
+  const N = prod(rFree.map((d) => rhs.shape[d]));
+  if (B * M * N === 0) return true;
+  const transA = !isIdentity([...lb, ...lFree, ...lc]) && isIdentity([...lb, ...lc, ...lFree]);
+  const transB = !isIdentity([...rb, ...rc, ...rFree]) && isIdentity([...rb, ...rFree, ...rc]);
+  const a = permute(lhs, transA ? [...lb, ...lc, ...lFree] : [...lb, ...lFree, ...lc]) as Float32Array;
+  const b = permute(rhs, transB ? [...rb, ...rFree, ...rc] : [...rb, ...rc, ...rFree]) as Float32Array;
+  withRustBlocks(ex, [a, b, B * M * N], ([pa, pb, pc]) => {
+    for (let i = 0; i < B; i++) {
+      const status = ex.gemm_f32(M, N, K, pa + i * M * K * 4, transA ? M : K, pb + i * K * N * 4, transB ? K : N,
+        pc + i * M * N * 4, N, 1, 0, +transA, +transB);
+      if (status !== 0) throw new Error(`internal: gemm_f32 failed with status ${status}`);
+    }
+    out.set(new Float32Array(ex.memory.buffer, pc, B * M * N));
+  });
+  return true;
+}
+
+/**
+ * float32 2-D NHWC/HWIO convolution with feature groups through the Rust conv2d; false when the
+ * layout or params are outside what it supports (lhs dilation, batch groups, negative padding).
+ */
+export function rustConv(ex: KernelExports, x: RefArray, w: RefArray, p: PrimParams[Prim.ConvGeneralDilated], out: Float32Array, outShape: Shape): boolean {
+  const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  if (x.shape.length !== 4 || !same(lhsSpec, [0, 3, 1, 2]) || !same(rhsSpec, [3, 2, 0, 1]) || !same(outSpec, [0, 3, 1, 2])) return false;
+  if (p.batchGroupCount !== 1 || p.lhsDilation.some((d) => d !== 1) || p.padding.flat().some((v) => v < 0)) return false;
+  let g;
+  try {
+    g = conv2dGeometry(x.shape, w.shape, {
+      strides: [p.windowStrides[0], p.windowStrides[1]],
+      padding: [[p.padding[0][0], p.padding[0][1]], [p.padding[1][0], p.padding[1][1]]],
+      dilation: [p.rhsDilation[0], p.rhsDilation[1]],
+      groups: p.featureGroupCount,
+    });
+  } catch {
+    return false;
+  }
+  if (!same(outShape, [g.n, g.oh, g.ow, g.o])) return false;
+  if (out.length === 0) return true;
+  const desc = new Uint32Array([
+    g.n, g.h, g.w, g.c, g.kh, g.kw, g.o, g.strides[0], g.strides[1], g.padding[0][0], g.padding[1][0],
+    g.dilation[0], g.dilation[1], g.groups, g.oh, g.ow,
+  ]);
+  withRustBlocks(ex, [desc, x.data as Float32Array, w.data as Float32Array, out.length], ([pd, px, pw, py]) => {
+    const status = ex.conv2d_nhwc_f32(pd, px, pw, 0, 0, py);
+    if (status !== 0) throw new Error(`internal: conv2d_nhwc_f32 failed with status ${status}`);
+    out.set(new Float32Array(ex.memory.buffer, py, out.length));
+  });
+  return true;
+}

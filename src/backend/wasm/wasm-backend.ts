@@ -1,0 +1,206 @@
+/**
+ * @file The `wasm` backend: every buffer lives in one growable WebAssembly memory, elementwise
+ * primitives and reductions run as kernels rendered from the kernel IR, float32 dot_general and
+ * NHWC convolutions run on the Rust micro-kernels, and every other primitive (and float16, and
+ * any case a fast path does not cover) runs the reference impl on typed-array views of the wasm
+ * memory, its result copied into a new wasm buffer. So every primitive works on it, with the
+ * reference backend as the oracle.
+ *
+ * float16 is stored as float32 (4 bytes) in wasm memory, like the reference backend stores it on
+ * the host, but `memory()` counts bytes by `itemSize` exactly as the reference backend does.
+ */
+import {
+  type DType, type FirstOrderPrim, Prim, type PrimParams, type ShapedArray, type TypedArray, itemSize,
+} from "../../ir/index.js";
+import type { Backend, BufferId, MemoryInfo, Operand } from "../backend.js";
+import { referenceImpls } from "../reference/impls.js";
+import type { Impl, RefArray } from "../reference/ref-array.js";
+import { roundF16 } from "../reference/float-bits.js";
+import { type KernelFn, compileKernel } from "../../codegen/wasm/compile-cache.js";
+import type { KernelExports } from "./kernels.js";
+import { WasmHeap } from "./memory.js";
+import {
+  ELEMENTWISE_PRIMS, HOST_MATH, REDUCE_KINDS, elementwiseKernel, gemmDot, loadRustKernelsSync, reduceKernel, rustConv,
+} from "./dispatch.js";
+
+interface Slot {
+  readonly ptr: number;
+  readonly dtype: DType;
+  readonly size: number;
+  rc: number;
+}
+
+type ViewCtor = new (buf: ArrayBuffer, offset: number, length: number) => TypedArray;
+const VIEW: Record<DType, ViewCtor> = {
+  float32: Float32Array, float16: Float32Array, float64: Float64Array, int32: Int32Array, uint32: Uint32Array, bool: Uint8Array,
+};
+/** Bytes per element in wasm memory (float16 is held as float32). */
+const storedSize = (d: DType): number => (d === "float16" ? 4 : itemSize(d));
+
+export class WasmBackend implements Backend {
+  readonly name = "wasm";
+  readonly canReadSync = true;
+  readonly heap = new WasmHeap();
+  #slots = new Map<BufferId, Slot>();
+  #next = 1;
+  #bytes = 0;
+  /** Compiled kernels by primitive, params and operand types; null when a kernel cannot be rendered. */
+  #kernels = new Map<string, KernelFn | null>();
+  #rust: KernelExports | null = loadRustKernelsSync();
+
+  /** Whether the Rust GEMM/conv kernels are in use (false in runtimes that cannot load them synchronously). */
+  get hasRustKernels(): boolean {
+    return this.#rust !== null;
+  }
+
+  alloc(dtype: DType, size: number, data: TypedArray | null): BufferId {
+    const id = this.#allocSlot(dtype, size);
+    const view = this.view(id);
+    if (data) {
+      view.set(data);
+      if (dtype === "float16") for (let i = 0; i < size; i++) view[i] = roundF16(view[i]);
+    } else {
+      view.fill(0);
+    }
+    return id;
+  }
+
+  /** A new buffer with unspecified contents. */
+  #allocSlot(dtype: DType, size: number): BufferId {
+    const ptr = this.heap.malloc(size * storedSize(dtype));
+    const id = this.#next++;
+    this.#slots.set(id, { ptr, dtype, size, rc: 1 });
+    this.#bytes += size * itemSize(dtype);
+    return id;
+  }
+
+  #slot(id: BufferId): Slot {
+    const s = this.#slots.get(id);
+    if (!s) throw new Error(`internal: wasm buffer ${id} does not exist (freed twice?)`);
+    return s;
+  }
+
+  retain(id: BufferId): void {
+    this.#slot(id).rc++;
+  }
+
+  release(id: BufferId): void {
+    const s = this.#slot(id);
+    if (--s.rc === 0) {
+      this.#slots.delete(id);
+      this.#bytes -= s.size * itemSize(s.dtype);
+      this.heap.free(s.ptr);
+    }
+  }
+
+  /**
+   * A typed-array view of a buffer in wasm memory. Valid until the next allocation (which may
+   * grow the memory and detach it); never keep one across backend calls.
+   */
+  view(id: BufferId): TypedArray {
+    const s = this.#slot(id);
+    return new VIEW[s.dtype](this.heap.memory.buffer, s.ptr, s.size);
+  }
+
+  readSync(id: BufferId): TypedArray {
+    return this.view(id).slice();
+  }
+
+  read(id: BufferId): Promise<TypedArray> {
+    return Promise.resolve(this.readSync(id));
+  }
+
+  execute<P extends FirstOrderPrim>(
+    prim: P,
+    inputs: readonly Operand[],
+    params: PrimParams[P],
+    outAvals: readonly ShapedArray[],
+  ): BufferId[] {
+    if (outAvals.length === 1) {
+      const out = this.#viaKernel(prim, inputs, params, outAvals[0]) ?? this.#viaRust(prim, inputs, params, outAvals[0]);
+      if (out !== null) return [out];
+    }
+    return this.#viaReference(prim, inputs, params, outAvals);
+  }
+
+  #viaReference<P extends FirstOrderPrim>(prim: P, inputs: readonly Operand[], params: PrimParams[P], outAvals: readonly ShapedArray[]): BufferId[] {
+    const xs: RefArray[] = inputs.map(({ buffer, aval }) => ({ data: this.view(buffer), shape: aval.shape, dtype: aval.dtype }));
+    const outs = (referenceImpls[prim] as Impl<P>)(xs, params, outAvals);
+    // The views are dead from here on: allocating may detach them.
+    return outs.map((data, i) => this.alloc(outAvals[i].dtype, outAvals[i].size, data));
+  }
+
+  /** Elementwise primitives and reductions as compiled kernels; null when not covered. */
+  #viaKernel<P extends FirstOrderPrim>(prim: P, inputs: readonly Operand[], params: PrimParams[P], out: ShapedArray): BufferId | null {
+    const kind = REDUCE_KINDS[prim];
+    if (!ELEMENTWISE_PRIMS.has(prim) && !kind) return null;
+    if (out.dtype === "float16" || inputs.some((x) => x.aval.dtype === "float16")) return null;
+    if (out.size === 0) return this.alloc(out.dtype, 0, null);
+    let fn: KernelFn | null;
+    if (kind) {
+      const x = inputs[0].aval;
+      const { axes } = params as PrimParams[Prim.ReduceSum];
+      // Empty reductions (identity values) and copies stay with the reference impls.
+      if (axes.length === 0 || x.size === 0 || x.dtype !== out.dtype) return null;
+      const key = `${prim}|${x.dtype}|${x.shape}|${axes}`;
+      fn = this.#compiled(key, () => reduceKernel(kind, { dtype: x.dtype, shape: x.shape, size: x.size }, axes, { dtype: out.dtype, shape: out.shape, size: out.size }));
+    } else {
+      const key = `${prim}|${JSON.stringify(params)}|${inputs.map((x) => `${x.aval.dtype}:${x.aval.size}`)}|${out.dtype}:${out.size}`;
+      fn = this.#compiled(key, () =>
+        elementwiseKernel(prim, inputs.map(({ aval }) => ({ dtype: aval.dtype, shape: aval.shape, size: aval.size })), params as object, {
+          dtype: out.dtype, shape: out.shape, size: out.size,
+        }),
+      );
+    }
+    if (!fn) return null;
+    const id = this.#allocSlot(out.dtype, out.size);
+    fn(...inputs.map((x) => this.#slot(x.buffer).ptr), this.#slot(id).ptr);
+    return id;
+  }
+
+  #compiled(key: string, build: () => Parameters<typeof compileKernel>[0]): KernelFn | null {
+    let fn = this.#kernels.get(key);
+    if (fn === undefined) {
+      try {
+        fn = compileKernel(build(), this.heap.memory, HOST_MATH);
+      } catch {
+        fn = null; // a primitive or dtype the renderer does not cover: the reference impl runs it
+      }
+      this.#kernels.set(key, fn);
+    }
+    return fn;
+  }
+
+  /** float32 dot_general and NHWC convolutions on the Rust kernels; null when not covered. */
+  #viaRust<P extends FirstOrderPrim>(prim: P, inputs: readonly Operand[], params: PrimParams[P], out: ShapedArray): BufferId | null {
+    const ex = this.#rust;
+    if (!ex || out.dtype !== "float32" || inputs.some((x) => x.aval.dtype !== "float32")) return null;
+    if (prim !== Prim.DotGeneral && prim !== Prim.ConvGeneralDilated) return null;
+    // Computed into a host array first: the Rust module has its own memory, and allocating ours
+    // could detach the operand views.
+    const result = new Float32Array(out.size);
+    const [a, b] = inputs.map(({ buffer, aval }) => ({ data: this.view(buffer), shape: aval.shape, dtype: aval.dtype }));
+    const ok =
+      prim === Prim.DotGeneral
+        ? gemmDot(ex, a, b, params as PrimParams[Prim.DotGeneral], result)
+        : rustConv(ex, a, b, params as PrimParams[Prim.ConvGeneralDilated], result, out.shape);
+    return ok ? this.alloc("float32", out.size, result) : null;
+  }
+
+  /** Kernel signatures compiled, and those the renderer refused (they run on the reference impls). */
+  kernelStats(): { compiled: number; refused: string[] } {
+    const refused = [...this.#kernels].filter(([, f]) => f === null).map(([k]) => k);
+    return { compiled: this.#kernels.size - refused.length, refused };
+  }
+
+  memory(): MemoryInfo {
+    return { buffers: this.#slots.size, bytes: this.#bytes };
+  }
+}
+
+/**
+ * Creates a standalone wasm backend (the registry holds the shared one: `setBackend("wasm")`).
+ *
+ * @example new WasmBackend().memory() // { buffers: 0, bytes: 0 }
+ */
+export const createWasmBackend = (): WasmBackend => new WasmBackend();
