@@ -114,6 +114,21 @@ describe("optimizers in a jitted training loop", () => {
   });
 
   // Adadelta starts with steps of about lr * sqrt(eps) and needs longer in the curved valley.
+  it("changing the learning rate in the state does not retrace", () => {
+    const opt = optim.sgd(0.5);
+    const step = jit((p: Tracer, s: optim.OptimizerState) => {
+      const [u, s2] = opt.update(p, s);
+      return [optim.applyUpdates(p, u), s2];
+    });
+    let p = np.array([8]);
+    let s = opt.init(p);
+    [p, s] = step(p, s) as [Tracer, optim.OptimizerState];
+    s = optim.setLearningRate(s, 0.25);
+    [p, s] = step(p, s) as [Tracer, optim.OptimizerState];
+    expectArray(p, [3]);
+    expect(step.cacheSize).toBe(1);
+  });
+
   const cases: [string, optim.GradientTransformation<any>, number?][] = [
     ["sgd + momentum", optim.sgd({ learningRate: 0.01, momentum: 0.9 })],
     ["sgd + nesterov", optim.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true })],
