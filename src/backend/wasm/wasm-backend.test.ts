@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ALL_PRIMS, type DType, Prim, isFloat } from "../../ir/index.js";
 import { getBackend, setBackend } from "../registry.js";
-import { grad, jit, np, tidy } from "../../index.js";
+import { grad, jit, lax, np, tidy } from "../../index.js";
 import type { Tracer } from "../../trace/core.js";
 import { propertyRuns } from "../../../tests/helpers/assert.js";
 import { primSpecs } from "../../../tests/property/specs.js";
@@ -181,11 +181,42 @@ describe("wasm backend fast paths", () => {
       [[2, 4, 6], [2, 6, 3], (x, y) => np.matmul(x, y)],
       [[2, 6, 4], [3, 2, 6], (x, y) => np.einsum("bki,jbk->bij", x, y)],
     ];
+    const calls = b.kernelStats().rustCalls;
     for (const [sa, sb, f] of cases) {
       const data = (s: number[]) => Array.from({ length: s.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(i * 1.7) * 3);
       const c = { args: [{ data: data(sa), shape: sa, dtype: "float32" as DType }, { data: data(sb), shape: sb, dtype: "float32" as DType }], apply: f, note: `${sa} ${sb}` };
       expectMatch(run("wasm", c), run("reference", c), Prim.DotGeneral, c.note);
     }
+    expect(b.kernelStats().rustCalls).toBe(calls + cases.length);
+  });
+
+  it("runs float32 NHWC/HWIO convolutions (strides, padding, dilation, groups) on the Rust conv2d, equal to the reference", () => {
+    const b = getBackend("wasm") as WasmBackend;
+    const geometry = fc.record({
+      n: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 3, max: 7 }), w: fc.integer({ min: 3, max: 7 }),
+      groups: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 3 }), og: fc.integer({ min: 1, max: 3 }),
+      k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 2 }), dil: fc.integer({ min: 1, max: 2 }),
+      pad: fc.integer({ min: 0, max: 2 }),
+    }).filter((g) => g.h + 2 * g.pad >= (g.k - 1) * g.dil + 1 && g.w + g.pad >= (g.k - 1) * g.dil + 1);
+    fc.assert(
+      fc.property(geometry, (g) => {
+        const sx = [g.n, g.h, g.w, g.cg * g.groups];
+        const sw = [g.k, g.k, g.cg, g.og * g.groups];
+        const data = (s: number[], f: number) => Array.from({ length: s.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(i * f));
+        const c: PrimCase = {
+          args: [{ data: data(sx, 1.3), shape: sx, dtype: "float32" }, { data: data(sw, 0.7), shape: sw, dtype: "float32" }],
+          apply: (x, w) => lax.convGeneralDilated(x, w, [g.stride, g.stride], [[g.pad, g.pad], [g.pad, 0]], {
+            rhsDilation: [g.dil, g.dil], featureGroupCount: g.groups, dimensionNumbers: ["NHWC", "HWIO", "NHWC"],
+          }),
+          note: JSON.stringify(g),
+        };
+        const calls = b.kernelStats().rustCalls;
+        const got = run("wasm", c);
+        expect(b.kernelStats().rustCalls).toBe(calls + 1);
+        expectMatch(got, run("reference", c), Prim.ConvGeneralDilated, c.note);
+      }),
+      { numRuns: propertyRuns(30) },
+    );
   });
 });
 

@@ -47,6 +47,7 @@ export class WasmBackend implements Backend {
   /** Compiled kernels by primitive, params and operand types; null when a kernel cannot be rendered. */
   #kernels = new Map<string, KernelFn | null>();
   #rust: KernelExports | null = loadRustKernelsSync();
+  #rustCalls = 0;
 
   /** Whether the Rust GEMM/conv kernels are in use (false in runtimes that cannot load them synchronously). */
   get hasRustKernels(): boolean {
@@ -184,13 +185,15 @@ export class WasmBackend implements Backend {
       prim === Prim.DotGeneral
         ? gemmDot(ex, a, b, params as PrimParams[Prim.DotGeneral], result)
         : rustConv(ex, a, b, params as PrimParams[Prim.ConvGeneralDilated], result, out.shape);
-    return ok ? this.alloc("float32", out.size, result) : null;
+    if (!ok) return null;
+    this.#rustCalls++;
+    return this.alloc("float32", out.size, result);
   }
 
-  /** Kernel signatures compiled, and those the renderer refused (they run on the reference impls). */
-  kernelStats(): { compiled: number; refused: string[] } {
+  /** Kernel signatures compiled, those the renderer refused (they run on the reference impls), and Rust kernel calls. */
+  kernelStats(): { compiled: number; refused: string[]; rustCalls: number } {
     const refused = [...this.#kernels].filter(([, f]) => f === null).map(([k]) => k);
-    return { compiled: this.#kernels.size - refused.length, refused };
+    return { compiled: this.#kernels.size - refused.length, refused, rustCalls: this.#rustCalls };
   }
 
   memory(): MemoryInfo {
