@@ -69,6 +69,41 @@ export function reduceKernel(kind: ReduceKind, x: KernelOperand, axes: readonly 
   return { name: `wasm_reduce_${kind}`, params: [param(0, x), param(1, out, true)], sink: ksink([store]) };
 }
 
+/** Lanes of the split reduction: one f32x4 / i32x4 vector. */
+export const LANES = 4;
+
+/**
+ * Whether `reduceKernel` over `axes` would fold along the contiguous last axis, where the
+ * renderer (which vectorizes free ranges only) would gather lanes from rows far apart; such
+ * reductions run as `laneReduceKernel` and then a fold of the `LANES` partial results.
+ */
+export const splitsLanes = (x: KernelOperand, axes: readonly number[]): boolean =>
+  axes.includes(x.shape.length - 1) && x.shape[x.shape.length - 1] % LANES === 0 &&
+  x.shape[x.shape.length - 1] >= 4 * LANES && x.dtype !== "bool" && x.dtype !== "float64";
+
+/**
+ * Partial reductions `part[o, l] = fold_q x[..., q * LANES + l]`: the lane range is innermost
+ * and contiguous in both the load and the store, so the renderer runs it as one SIMD vector.
+ */
+export function laneReduceKernel(kind: ReduceKind, x: KernelOperand, axes: readonly number[], outSize: number): Kernel {
+  const last = x.shape.length - 1;
+  const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
+  const outRanges = kept.map((d, i) => krange(i, x.shape[d]));
+  const lane = krange(kept.length, LANES);
+  const rs = axes.map((a, j) => krange(kept.length + 1 + j, a === last ? x.shape[a] / LANES : x.shape[a], "reduce"));
+  let k = 0;
+  const idx = x.shape.map((_, d) => {
+    if (!axes.includes(d)) return outRanges[k++];
+    const r = rs[axes.indexOf(d)];
+    return d === last ? kalu(Prim.Add, "index", [kalu(Prim.Mul, "index", [r, kconst(LANES)]), lane]) : r;
+  });
+  const value = kreduce(kind, kload(kparam(0, x.dtype, x.size), flatIndex(idx, x.shape)), rs);
+  const part = { dtype: x.dtype, shape: [outSize, LANES], size: outSize * LANES };
+  const outP = kparam(1, part.dtype, part.size, true);
+  const store = kstore(outP, flatIndex([...outRanges, lane], [...kept.map((d) => x.shape[d]), LANES]), value);
+  return { name: `wasm_lane_reduce_${kind}`, params: [param(0, x), param(1, part, true)], sink: ksink([store]) };
+}
+
 // ---- Rust micro-kernels ---------------------------------------------------------------------
 
 /**

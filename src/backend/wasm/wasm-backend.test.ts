@@ -171,6 +171,33 @@ describe("wasm backend fast paths", () => {
     expect(b.memory()).toEqual({ buffers: 0, bytes: 0 });
   });
 
+  it("splits reductions along the contiguous last axis into SIMD lanes, equal to the reference", () => {
+    const reducers: [Prim, (x: Tracer, axes: number[]) => Tracer, DType[]][] = [
+      [Prim.ReduceSum, (x, axes) => lax.reduceSum(x, axes), ["float32", "int32", "uint32"]],
+      [Prim.ReduceMax, (x, axes) => lax.reduceMax(x, axes), ["float32", "int32", "uint32"]],
+      [Prim.ReduceMin, (x, axes) => lax.reduceMin(x, axes), ["float32", "int32"]],
+      [Prim.ReduceProd, (x, axes) => lax.reduceProd(x, axes), ["float32", "int32"]],
+      [Prim.ReduceXor, (x, axes) => lax.reduceXor(x, axes), ["int32", "uint32"]],
+    ];
+    const b = getBackend("wasm") as WasmBackend;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...reducers), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 4, max: 12 }), fc.boolean(), fc.nat(),
+        ([prim, f, dtypes], rows, quads, both, pick) => {
+          const dtype = dtypes[pick % dtypes.length];
+          const shape = [rows, quads * 4];
+          const n = rows * quads * 4;
+          const data = Array.from({ length: n }, (_, i) => (prim === Prim.ReduceProd ? 1 + 0.01 * Math.sin(i) : Math.round(Math.sin(i * 1.3) * 50)));
+          const axes = both ? [0, 1] : [1];
+          const c: PrimCase = { args: [{ data, shape, dtype }], apply: (x) => f(x, axes), note: `${dtype} [${shape}] axes ${axes}` };
+          expectMatch(run("wasm", c), run("reference", c), prim, c.note);
+          expect(b.kernelStats().refused).toEqual([]);
+        },
+      ),
+      { numRuns: propertyRuns(40) },
+    );
+  });
+
   it("runs float32 matmul (with transposes and a batch) on the Rust GEMM, equal to the reference", () => {
     const b = getBackend("wasm") as WasmBackend;
     expect(b.hasRustKernels).toBe(true);

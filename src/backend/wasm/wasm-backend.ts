@@ -20,7 +20,8 @@ import { type KernelFn, compileKernel } from "../../codegen/wasm/compile-cache.j
 import type { KernelExports } from "./kernels.js";
 import { WasmHeap } from "./memory.js";
 import {
-  ELEMENTWISE_PRIMS, HOST_MATH, REDUCE_KINDS, elementwiseKernel, gemmDot, loadRustKernelsSync, reduceKernel, rustConv,
+  ELEMENTWISE_PRIMS, HOST_MATH, LANES, REDUCE_KINDS, elementwiseKernel, gemmDot, laneReduceKernel, loadRustKernelsSync,
+  reduceKernel, rustConv, splitsLanes,
 } from "./dispatch.js";
 
 interface Slot {
@@ -143,8 +144,22 @@ export class WasmBackend implements Backend {
       const { axes } = params as PrimParams[Prim.ReduceSum];
       // Empty reductions (identity values) and copies stay with the reference impls.
       if (axes.length === 0 || x.size === 0 || x.dtype !== out.dtype) return null;
+      const xk = { dtype: x.dtype, shape: x.shape, size: x.size };
       const key = `${prim}|${x.dtype}|${x.shape}|${axes}`;
-      fn = this.#compiled(key, () => reduceKernel(kind, { dtype: x.dtype, shape: x.shape, size: x.size }, axes, { dtype: out.dtype, shape: out.shape, size: out.size }));
+      if (splitsLanes(xk, axes)) {
+        const lanes = this.#compiled(`${key}|lanes`, () => laneReduceKernel(kind, xk, axes, out.size));
+        const fold = this.#compiled(`${prim}|${x.dtype}|${out.size},${LANES}|fold`, () =>
+          reduceKernel(kind, { dtype: x.dtype, shape: [out.size, LANES], size: out.size * LANES }, [1], { dtype: out.dtype, shape: [out.size], size: out.size }));
+        if (lanes && fold) {
+          const part = this.#allocSlot(x.dtype, out.size * LANES);
+          const id = this.#allocSlot(out.dtype, out.size);
+          lanes(this.#slot(inputs[0].buffer).ptr, this.#slot(part).ptr);
+          fold(this.#slot(part).ptr, this.#slot(id).ptr);
+          this.release(part);
+          return id;
+        }
+      }
+      fn = this.#compiled(key, () => reduceKernel(kind, xk, axes, { dtype: out.dtype, shape: out.shape, size: out.size }));
     } else {
       const key = `${prim}|${JSON.stringify(params)}|${inputs.map((x) => `${x.aval.dtype}:${x.aval.size}`)}|${out.dtype}:${out.size}`;
       fn = this.#compiled(key, () =>
