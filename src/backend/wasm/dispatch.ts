@@ -191,14 +191,47 @@ export function gemmDot(ex: KernelExports, lhs: RefArray, rhs: RefArray, params:
 }
 
 /**
- * float32 2-D NHWC/HWIO convolution with feature groups through the Rust conv2d; false when the
- * layout or params are outside what it supports (lhs dilation, batch groups, negative padding).
+ * float32 2-D NHWC/HWIO convolutions on the Rust kernels: the forward conv (feature groups), and
+ * the weight and input gradients in the layouts JAX's transpose rule stages them; false when
+ * the layout or params are outside what they support (batch groups, negative padding...).
  */
 export function rustConv(ex: KernelExports, x: RefArray, w: RefArray, p: PrimParams[Prim.ConvGeneralDilated], out: Float32Array, outShape: Shape): boolean {
   const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
-  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
-  if (x.shape.length !== 4 || !same(lhsSpec, [0, 3, 1, 2]) || !same(rhsSpec, [3, 2, 0, 1]) || !same(outSpec, [0, 3, 1, 2])) return false;
-  if (p.batchGroupCount !== 1 || p.lhsDilation.some((d) => d !== 1) || p.padding.flat().some((v) => v < 0)) return false;
+  if (x.shape.length !== 4 || p.batchGroupCount !== 1) return false;
+  const specs = (l: number[], r: number[], o: number[]) => same(lhsSpec, l) && same(rhsSpec, r) && same(outSpec, o);
+  const unit = (v: readonly number[]) => v.every((d) => d === 1);
+  if (specs([0, 3, 1, 2], [3, 2, 0, 1], [0, 3, 1, 2]) && unit(p.lhsDilation)) return forwardConv(ex, x, w, p, out, outShape);
+  if (p.featureGroupCount !== 1) return false;
+  // The weight gradient as JAX's transpose rule stages it: x and dy with batch and feature roles
+  // swapped, the forward strides as rhs dilation and the forward dilation as window strides.
+  if (specs([3, 0, 1, 2], [3, 0, 1, 2], [2, 3, 0, 1]) && unit(p.lhsDilation)) {
+    const [n, h, wd, c] = x.shape;
+    const [, oh, ow, o] = w.shape;
+    const [kh, kw] = outShape;
+    if (w.shape[0] !== n || !same(outShape, [kh, kw, c, o]) || p.padding.some(([lo]) => lo < 0)) return false;
+    const g = [n, h, wd, c, kh, kw, o, p.rhsDilation[0], p.rhsDilation[1], p.padding[0][0], p.padding[1][0], p.windowStrides[0], p.windowStrides[1], 1, oh, ow];
+    return runConv(ex, "conv2d_nhwc_grad_weight_f32", g, x.data as Float32Array, w.data as Float32Array, out);
+  }
+  // The input gradient: dy dilated by the forward strides, convolved with the flipped kernel
+  // (whose in/out feature roles are swapped), padded by (k - 1) * dilation - forward padding.
+  if (specs([0, 3, 1, 2], [2, 3, 0, 1], [0, 3, 1, 2]) && unit(p.windowStrides)) {
+    const [n, oh, ow, o] = x.shape;
+    const [kh, kw, c] = w.shape;
+    const [, h, wd] = outShape;
+    if (w.shape[3] !== o || !same(outShape, [n, h, wd, c])) return false;
+    const pads = [0, 1].map((i) => ((i ? kw : kh) - 1) * p.rhsDilation[i] - p.padding[i][0]);
+    if (pads.some((v) => v < 0)) return false;
+    const g = [n, h, wd, c, kh, kw, o, p.lhsDilation[0], p.lhsDilation[1], pads[0], pads[1], p.rhsDilation[0], p.rhsDilation[1], 1, oh, ow];
+    const flipped = referenceImpls[Prim.Rev]([w], { dimensions: [0, 1] }, [new ShapedArray(w.shape, "float32")])[0] as Float32Array;
+    return runConv(ex, "conv2d_nhwc_grad_input_f32", g, x.data as Float32Array, flipped, out);
+  }
+  return false;
+}
+
+const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+function forwardConv(ex: KernelExports, x: RefArray, w: RefArray, p: PrimParams[Prim.ConvGeneralDilated], out: Float32Array, outShape: Shape): boolean {
+  if (p.padding.flat().some((v) => v < 0)) return false;
   let g;
   try {
     g = conv2dGeometry(x.shape, w.shape, {
@@ -211,15 +244,21 @@ export function rustConv(ex: KernelExports, x: RefArray, w: RefArray, p: PrimPar
     return false;
   }
   if (!same(outShape, [g.n, g.oh, g.ow, g.o])) return false;
+  const desc = [g.n, g.h, g.w, g.c, g.kh, g.kw, g.o, g.strides[0], g.strides[1], g.padding[0][0], g.padding[1][0], g.dilation[0], g.dilation[1], g.groups, g.oh, g.ow];
+  return runConv(ex, "conv2d_nhwc_f32", desc, x.data as Float32Array, w.data as Float32Array, out);
+}
+
+/** Calls one Rust conv export with the 16-u32 descriptor (field order: kernels.ts / conv.rs). */
+function runConv(
+  ex: KernelExports, name: "conv2d_nhwc_f32" | "conv2d_nhwc_grad_input_f32" | "conv2d_nhwc_grad_weight_f32",
+  desc: readonly number[], a: Float32Array, b: Float32Array, out: Float32Array,
+): boolean {
   if (out.length === 0) return true;
-  const desc = new Uint32Array([
-    g.n, g.h, g.w, g.c, g.kh, g.kw, g.o, g.strides[0], g.strides[1], g.padding[0][0], g.padding[1][0],
-    g.dilation[0], g.dilation[1], g.groups, g.oh, g.ow,
-  ]);
-  withRustBlocks(ex, [desc, x.data as Float32Array, w.data as Float32Array, out.length], ([pd, px, pw, py]) => {
-    const status = ex.conv2d_nhwc_f32(pd, px, pw, 0, 0, py);
-    if (status !== 0) throw new Error(`internal: conv2d_nhwc_f32 failed with status ${status}`);
+  // Taps outside the input read zero, so any output size the conv's padding implies is valid.
+  return withRustBlocks(ex, [new Uint32Array(desc), a, b, out.length], ([pd, pa, pb, py]) => {
+    const status = name === "conv2d_nhwc_f32" ? ex.conv2d_nhwc_f32(pd, pa, pb, 0, 0, py) : ex[name](pd, pa, pb, py);
+    if (status !== 0) return false; // the reference impl runs it instead
     out.set(new Float32Array(ex.memory.buffer, py, out.length));
+    return true;
   });
-  return true;
 }

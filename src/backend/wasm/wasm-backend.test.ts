@@ -217,7 +217,7 @@ describe("wasm backend fast paths", () => {
     expect(b.kernelStats().rustCalls).toBe(calls + cases.length);
   });
 
-  it("runs float32 NHWC/HWIO convolutions (strides, padding, dilation, groups) on the Rust conv2d, equal to the reference", () => {
+  it("runs float32 NHWC/HWIO convolutions and their gradients (strides, padding, dilation, groups) on the Rust kernels, equal to the reference", () => {
     const b = getBackend("wasm") as WasmBackend;
     const geometry = fc.record({
       n: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 3, max: 7 }), w: fc.integer({ min: 3, max: 7 }),
@@ -230,16 +230,21 @@ describe("wasm backend fast paths", () => {
         const sx = [g.n, g.h, g.w, g.cg * g.groups];
         const sw = [g.k, g.k, g.cg, g.og * g.groups];
         const data = (s: number[], f: number) => Array.from({ length: s.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(i * f));
+        const conv = (x: Tracer, w: Tracer) => lax.convGeneralDilated(x, w, [g.stride, g.stride], [[g.pad, g.pad], [g.pad, 0]], {
+          rhsDilation: [g.dil, g.dil], featureGroupCount: g.groups, dimensionNumbers: ["NHWC", "HWIO", "NHWC"],
+        });
+        // The gradients stage the weight- and input-gradient convs JAX's transpose rule builds.
         const c: PrimCase = {
           args: [{ data: data(sx, 1.3), shape: sx, dtype: "float32" }, { data: data(sw, 0.7), shape: sw, dtype: "float32" }],
-          apply: (x, w) => lax.convGeneralDilated(x, w, [g.stride, g.stride], [[g.pad, g.pad], [g.pad, 0]], {
-            rhsDilation: [g.dil, g.dil], featureGroupCount: g.groups, dimensionNumbers: ["NHWC", "HWIO", "NHWC"],
-          }),
+          apply: (x, w) => {
+            const loss = (xw: Tracer[]) => np.sum(np.sin(conv(xw[0], xw[1])));
+            return [conv(x, w), ...(grad(loss)([x, w]) as unknown as Tracer[])];
+          },
           note: JSON.stringify(g),
         };
         const calls = b.kernelStats().rustCalls;
         const got = run("wasm", c);
-        expect(b.kernelStats().rustCalls).toBe(calls + 1);
+        expect(b.kernelStats().rustCalls - calls).toBe(g.groups === 1 ? 4 : 2);
         expectMatch(got, run("reference", c), Prim.ConvGeneralDilated, c.note);
       }),
       { numRuns: propertyRuns(30) },
