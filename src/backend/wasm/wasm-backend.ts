@@ -19,6 +19,7 @@ import { roundF16 } from "../reference/float-bits.js";
 import { type KernelFn, compileKernel } from "../../codegen/wasm/compile-cache.js";
 import type { KernelExports } from "./kernels.js";
 import { WasmHeap } from "./memory.js";
+import { COPY_PRIMS, STRUCTURAL_PRIMS, structuralKernel } from "./structural.js";
 import {
   ELEMENTWISE_PRIMS, HOST_MATH, LANES, REDUCE_KINDS, elementwiseKernel, gemmDot, laneReduceKernel, loadRustKernelsSync,
   reduceKernel, rustConv, splitsLanes,
@@ -132,14 +133,26 @@ export class WasmBackend implements Backend {
     return outs.map((data, i) => this.alloc(outAvals[i].dtype, outAvals[i].size, data));
   }
 
-  /** Elementwise primitives and reductions as compiled kernels; null when not covered. */
+  /** Copies, structural and elementwise primitives and reductions as compiled kernels; null when not covered. */
   #viaKernel<P extends FirstOrderPrim>(prim: P, inputs: readonly Operand[], params: PrimParams[P], out: ShapedArray): BufferId | null {
+    if (COPY_PRIMS.has(prim)) {
+      const src = this.#slot(inputs[0].buffer);
+      const id = this.#allocSlot(out.dtype, out.size);
+      const bytes = new Uint8Array(this.heap.memory.buffer);
+      bytes.copyWithin(this.#slot(id).ptr, src.ptr, src.ptr + src.size * storedSize(src.dtype));
+      return id;
+    }
     const kind = REDUCE_KINDS[prim];
-    if (!ELEMENTWISE_PRIMS.has(prim) && !kind) return null;
+    const structural = STRUCTURAL_PRIMS.has(prim);
+    if (!ELEMENTWISE_PRIMS.has(prim) && !kind && !structural) return null;
     if (out.dtype === "float16" || inputs.some((x) => x.aval.dtype === "float16")) return null;
     if (out.size === 0) return this.alloc(out.dtype, 0, null);
+    const operand = (a: ShapedArray) => ({ dtype: a.dtype, shape: a.shape, size: a.size });
     let fn: KernelFn | null;
-    if (kind) {
+    if (structural) {
+      const key = `${prim}|${JSON.stringify(params)}|${inputs.map((x) => `${x.aval.dtype}:${x.aval.shape}`)}|${out.shape}`;
+      fn = this.#compiled(key, () => structuralKernel(prim, inputs.map((x) => operand(x.aval)), params as object, operand(out)));
+    } else if (kind) {
       const x = inputs[0].aval;
       const { axes } = params as PrimParams[Prim.ReduceSum];
       // Empty reductions (identity values) and copies stay with the reference impls.
