@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ALL_PRIMS, type DType, Prim, isFloat } from "../../ir/index.js";
+import { ALL_PRIMS, type DType, Prim, ShapedArray, isFloat } from "../../ir/index.js";
 import { getBackend, setBackend } from "../registry.js";
 import { grad, jit, lax, np, tidy } from "../../index.js";
 import type { Tracer } from "../../trace/core.js";
@@ -87,6 +87,10 @@ describe("WasmBackend buffers", () => {
     const a = b.alloc("int32", 4, new Int32Array([1, 2, 3, 4]));
     const big = b.alloc("float32", 1 << 22, null); // 16 MiB: past the initial 1 MiB
     expect(Array.from(b.readSync(a))).toEqual([1, 2, 3, 4]);
+    const aval = new ShapedArray([4], "int32");
+    const [sum] = b.execute(Prim.Add, [{ buffer: a, aval }, { buffer: a, aval }], {}, [aval]);
+    expect(Array.from(b.readSync(sum))).toEqual([2, 4, 6, 8]);
+    b.release(sum);
     b.release(big);
     b.release(a);
     expect(b.heap.inUse()).toBe(0);
@@ -138,8 +142,9 @@ describe("wasm backend == reference backend, every primitive", () => {
     const spec = primSpecs[prim];
     if (spec.evaluable === false) continue;
     it(prim, () => {
-      const wasm = getBackend("wasm");
+      const wasm = getBackend("wasm") as WasmBackend;
       const before = wasm.memory();
+      const heapBefore = wasm.heap.inUse();
       fc.assert(
         fc.property(anyCase(spec), (c) => {
           const want = run("reference", c);
@@ -150,6 +155,7 @@ describe("wasm backend == reference backend, every primitive", () => {
         { numRuns: propertyRuns(8) },
       );
       expect(wasm.memory()).toEqual(before);
+      expect(wasm.heap.inUse()).toBe(heapBefore);
     });
   }
 });
