@@ -264,7 +264,8 @@ function collectArrays(x: unknown, out: Set<ConcreteArray>, seen = new Set<unkno
     out.add(x);
     return;
   }
-  if (x === null || typeof x !== "object" || seen.has(x)) return;
+  // Typed arrays hold numbers, never Arrays: walking their elements would cost O(length).
+  if (x === null || typeof x !== "object" || ArrayBuffer.isView(x) || seen.has(x)) return;
   seen.add(x);
   for (const v of Object.values(x as object)) collectArrays(v, out, seen);
 }

@@ -83,13 +83,13 @@ describe("identities (property)", () => {
   const runs = { numRuns: propertyRuns(200) };
   it("erf(x) + erfc(x) = 1 and erf is odd", () => {
     fc.assert(fc.property(fc.double({ min: -6, max: 6, noNaN: true }), (x) => {
-      expect(Math.abs(erf(x) + erfc(x) - 1)).toBeLessThan(4e-16);
+      expect(Math.abs(erf(x) + erfc(x) - 1)).toBeLessThan(1.2e-15); // a few ulps of 1: each term is rounded
       expect(erf(-x)).toBe(-erf(x));
     }), runs);
   });
   it("erf(erfinv(y)) = y", () => {
     fc.assert(fc.property(fc.double({ min: -0.999, max: 0.999, noNaN: true }), (y) => {
-      expect(Math.abs(erf(erfinv(y)) - y)).toBeLessThan(4e-16);
+      expect(Math.abs(erf(erfinv(y)) - y)).toBeLessThan(2e-15);
     }), runs);
   });
   it("lgamma(x + 1) = lgamma(x) + log x", () => {
