@@ -3,15 +3,17 @@
  * a pure function, `valueAndGrad` differentiates it, `jit` stages the gradient once, and SGD with
  * momentum updates the pytree.
  *
- * Run: npm run example            (options: EPOCHS=3 HIDDEN=128 BATCH=128 LR=0.1)
+ * Run: npm run example            (options: EPOCHS=10 HIDDEN=256 BATCH=128 LR=0.05 KILN_BACKEND=reference)
  */
-import { np, random, tidy, valueAndGrad, jit, treeMap, memory, type Array } from "../src/index.js";
+import { np, random, tidy, valueAndGrad, jit, treeMap, memory, setBackend, type Array } from "../src/index.js";
 import { loadFashionMnistRaw } from "../src/io/index.js";
 
-const EPOCHS = Number(process.env.EPOCHS ?? 2);
-const HIDDEN = Number(process.env.HIDDEN ?? 128);
+const BACKEND = process.env.KILN_BACKEND ?? "wasm";
+setBackend(BACKEND);
+const EPOCHS = Number(process.env.EPOCHS ?? 10);
+const HIDDEN = Number(process.env.HIDDEN ?? 256);
 const BATCH = Number(process.env.BATCH ?? 128);
-const LR = Number(process.env.LR ?? 0.1);
+const LR = Number(process.env.LR ?? 0.05);
 const MOMENTUM = 0.9;
 const CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
@@ -61,7 +63,7 @@ function accuracy(p: Params, images: Uint8Array, labels: Uint8Array, count: numb
 }
 
 const { train, test } = loadFashionMnistRaw();
-console.log(`Fashion-MNIST: ${train.count} training and ${test.count} test images; MLP 784-${HIDDEN}-10, batch ${BATCH}, ${EPOCHS} epoch(s)`);
+console.log(`Fashion-MNIST: ${train.count} training and ${test.count} test images; MLP 784-${HIDDEN}-10, batch ${BATCH}, ${EPOCHS} epoch(s), ${BACKEND} backend`);
 
 let params = init(random.key(0));
 let velocity = treeMap((w: Array) => np.zerosLike(w), params) as Params;
