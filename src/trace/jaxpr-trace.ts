@@ -12,25 +12,9 @@ import {
 } from "../ir/index.js";
 import { type PureValue, Trace, Tracer, TypedScalar, newDynamic, newMain } from "./core.js";
 import { convertValue } from "../backend/reference/elementwise.js";
-import { roundF16 } from "../backend/reference/float-bits.js";
+import { fitValue } from "../backend/reference/float-bits.js";
 
-/** A double rounded to what `dtype` holds. */
-export function fitValue(v: number, dtype: string): number {
-  switch (dtype) {
-    case "float32":
-      return Math.fround(v);
-    case "float16":
-      return roundF16(v);
-    case "int32":
-      return v | 0;
-    case "uint32":
-      return v >>> 0;
-    case "bool":
-      return v ? 1 : 0;
-    default:
-      return v;
-  }
-}
+
 import { ConcreteArray, scalarType } from "./array.js";
 import { type PyTree, type TreeDef, treeFlatten, treeUnflatten } from "./pytree.js";
 

@@ -68,3 +68,22 @@ export function nextafter(x: number, y: number, precision: "half" | "single" | "
   u64[0] += (y > x) === (x > 0) ? 1n : -1n;
   return f64[0];
 }
+
+/** A double rounded to what `dtype` holds (`index` is int32 address arithmetic). */
+export function fitValue(v: number, dtype: string): number {
+  switch (dtype) {
+    case "float32":
+      return Math.fround(v);
+    case "float16":
+      return roundF16(v);
+    case "int32":
+    case "index":
+      return v | 0;
+    case "uint32":
+      return v >>> 0;
+    case "bool":
+      return v ? 1 : 0;
+    default:
+      return v;
+  }
+}

@@ -7,7 +7,7 @@
 import { type DType, Prim, type PrimParams, type TypedArray, allocTyped } from "../../ir/index.js";
 import { type AluArg, type Kernel, KOp, type ParamArg, type RangeArg, type ReduceKind, type UOp } from "../../codegen/kernel-ir.js";
 import { BINARY_FNS, UNARY_FNS, convertValue, integerPowValue, roundAway, roundEven } from "./elementwise.js";
-import { roundF16 } from "./float-bits.js";
+import { fitValue } from "./float-bits.js";
 
 const INIT: Record<ReduceKind, (d: DType) => number> = {
   sum: () => 0,
@@ -32,25 +32,6 @@ const COMBINE: Record<ReduceKind, (a: number, b: number, d: DType) => number> = 
   or: (a, b) => a | b,
   xor: (a, b) => a ^ b,
 };
-
-/** Rounds a float64 intermediate to what the node's dtype can hold, as hardware would. */
-function fit(v: number, d: string): number {
-  switch (d) {
-    case "float32":
-      return Math.fround(v);
-    case "float16":
-      return roundF16(v);
-    case "int32":
-    case "index":
-      return v | 0;
-    case "uint32":
-      return v >>> 0;
-    case "bool":
-      return v ? 1 : 0;
-    default:
-      return v;
-  }
-}
 
 function alu(u: UOp, xs: number[]): number {
   const { prim, params } = u.arg as AluArg;
@@ -97,7 +78,7 @@ export function runKernel(kernel: Kernel, buffers: readonly TypedArray[]): void 
         return buf[i];
       }
       case KOp.Alu:
-        return fit(alu(u, u.src.map(evalNode)), u.dtype);
+        return fitValue(alu(u, u.src.map(evalNode)), u.dtype);
       case KOp.Reduce: {
         const kind = u.arg as ReduceKind;
         const ranges = u.src.slice(1);
@@ -105,9 +86,9 @@ export function runKernel(kernel: Kernel, buffers: readonly TypedArray[]): void 
         // Floats accumulate in float64 and round once, like the reference reductions; ints wrap.
         const accType = u.dtype === "float32" || u.dtype === "float16" ? "float64" : u.dtype;
         loop(ranges, () => {
-          acc = fit(COMBINE[kind](acc, evalNode(u.src[0]), u.dtype as DType), accType);
+          acc = fitValue(COMBINE[kind](acc, evalNode(u.src[0]), u.dtype as DType), accType);
         });
-        return fit(acc, u.dtype);
+        return fitValue(acc, u.dtype);
       }
       default:
         throw new Error(`internal: cannot evaluate kernel node '${u.op}' as a value`);
