@@ -2,25 +2,23 @@
  * @file The reference backend: plain JS over typed arrays, the oracle for every other backend.
  */
 import {
-  type DType, type FirstOrderPrim, type PrimParams, type ShapedArray, type TypedArray, allocTyped, itemSize,
+  type DType, type FirstOrderPrim, type PrimParams, type ShapedArray, type TypedArray, allocTyped,
 } from "../../ir/index.js";
 import type { Backend, BufferId, MemoryInfo, Operand } from "../backend.js";
+import { BufferTable } from "../buffer-table.js";
 import { referenceImpls } from "./impls.js";
 import type { Impl, RefArray } from "./ref-array.js";
 import { roundF16 } from "./float-bits.js";
 
 interface Slot {
-  data: TypedArray;
-  dtype: DType;
-  rc: number;
+  readonly data: TypedArray;
+  readonly dtype: DType;
 }
 
 export class ReferenceBackend implements Backend {
   readonly name = "reference";
   readonly canReadSync = true;
-  #slots = new Map<BufferId, Slot>();
-  #next = 1;
-  #bytes = 0;
+  #table = new BufferTable<Slot>("reference");
 
   alloc(dtype: DType, size: number, data: TypedArray | null): BufferId {
     const buf = allocTyped(dtype, size);
@@ -30,28 +28,19 @@ export class ReferenceBackend implements Backend {
   }
 
   #adopt(data: TypedArray, dtype: DType): BufferId {
-    const id = this.#next++;
-    this.#slots.set(id, { data, dtype, rc: 1 });
-    this.#bytes += data.length * itemSize(dtype);
-    return id;
+    return this.#table.add({ data, dtype }, dtype, data.length);
   }
 
   #slot(id: BufferId): Slot {
-    const s = this.#slots.get(id);
-    if (!s) throw new Error(`internal: reference buffer ${id} does not exist (freed twice?)`);
-    return s;
+    return this.#table.get(id);
   }
 
   retain(id: BufferId): void {
-    this.#slot(id).rc++;
+    this.#table.retain(id);
   }
 
   release(id: BufferId): void {
-    const s = this.#slot(id);
-    if (--s.rc === 0) {
-      this.#slots.delete(id);
-      this.#bytes -= s.data.length * itemSize(s.dtype);
-    }
+    this.#table.release(id);
   }
 
   readSync(id: BufferId): TypedArray {
@@ -87,6 +76,6 @@ export class ReferenceBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { buffers: this.#slots.size, bytes: this.#bytes };
+    return this.#table.memory();
   }
 }

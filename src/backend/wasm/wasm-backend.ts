@@ -13,6 +13,7 @@ import {
   type DType, type FirstOrderPrim, Prim, type PrimParams, type ShapedArray, type TypedArray, itemSize,
 } from "../../ir/index.js";
 import type { Backend, BufferId, MemoryInfo, Operand } from "../backend.js";
+import { BufferTable } from "../buffer-table.js";
 import { referenceImpls } from "../reference/impls.js";
 import type { Impl, RefArray } from "../reference/ref-array.js";
 import { roundF16 } from "../reference/float-bits.js";
@@ -29,7 +30,6 @@ interface Slot {
   readonly ptr: number;
   readonly dtype: DType;
   readonly size: number;
-  rc: number;
 }
 
 type ViewCtor = new (buf: ArrayBuffer, offset: number, length: number) => TypedArray;
@@ -43,9 +43,7 @@ export class WasmBackend implements Backend {
   readonly name = "wasm";
   readonly canReadSync = true;
   readonly heap = new WasmHeap();
-  #slots = new Map<BufferId, Slot>();
-  #next = 1;
-  #bytes = 0;
+  #table = new BufferTable<Slot>("wasm");
   /** Compiled kernels by primitive, params and operand types; null when a kernel cannot be rendered. */
   #kernels = new Map<string, KernelFn | null>();
   #rust: KernelExports | null = loadRustKernelsSync();
@@ -71,29 +69,19 @@ export class WasmBackend implements Backend {
   /** A new buffer with unspecified contents. */
   #allocSlot(dtype: DType, size: number): BufferId {
     const ptr = this.heap.malloc(size * storedSize(dtype));
-    const id = this.#next++;
-    this.#slots.set(id, { ptr, dtype, size, rc: 1 });
-    this.#bytes += size * itemSize(dtype);
-    return id;
+    return this.#table.add({ ptr, dtype, size }, dtype, size);
   }
 
   #slot(id: BufferId): Slot {
-    const s = this.#slots.get(id);
-    if (!s) throw new Error(`internal: wasm buffer ${id} does not exist (freed twice?)`);
-    return s;
+    return this.#table.get(id);
   }
 
   retain(id: BufferId): void {
-    this.#slot(id).rc++;
+    this.#table.retain(id);
   }
 
   release(id: BufferId): void {
-    const s = this.#slot(id);
-    if (--s.rc === 0) {
-      this.#slots.delete(id);
-      this.#bytes -= s.size * itemSize(s.dtype);
-      this.heap.free(s.ptr);
-    }
+    this.#table.release(id, (s) => this.heap.free(s.ptr));
   }
 
   /**
@@ -225,7 +213,7 @@ export class WasmBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { buffers: this.#slots.size, bytes: this.#bytes };
+    return this.#table.memory();
   }
 }
 
