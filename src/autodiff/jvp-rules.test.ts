@@ -4,17 +4,7 @@ import { lax, np } from "../index.js";
 import type { Tracer } from "../trace/core.js";
 import { jvp } from "./jvp.js";
 import { expectArray, propertyRuns } from "../../tests/helpers/assert.js";
-
-/** Deterministic uniform floats in [lo, hi): distinct almost surely, so no ties at kinks. */
-function randoms(n: number, seed: number, lo = -1, hi = 1): number[] {
-  let s = seed >>> 0 || 1;
-  return Array.from({ length: n }, () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return lo + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo));
-  });
-}
+import { randoms } from "../../tests/helpers/random.js";
 
 const f64 = (data: number[], shape: readonly number[]) => np.reshape(np.array(data, { dtype: "float64" }), [...shape]);
 const rand = (shape: readonly number[], seed: number, lo = -1, hi = 1) =>
