@@ -5,7 +5,7 @@
  * float64 matrices; then one plain triple loop (i-k-j order, so the inner loop is contiguous)
  * does the work. Float sums accumulate in float64 and round once on store; int32 wraps.
  */
-import { Prim, type Shape } from "../../ir/index.js";
+import { Prim, type PrimParams, type Shape } from "../../ir/index.js";
 import { type Impl, type RefArray, alloc, forEachIndex, stridesOf } from "./ref-array.js";
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -23,14 +23,28 @@ function permuted(x: RefArray, axes: readonly number[]): Float64Array {
   return out;
 }
 
+/**
+ * The batched-matmul view of a dot_general: its axis groups and the sizes B, M, K, N of
+ * out[b, i, j] = sum_k lhs[b, i, k] * rhs[b, k, j]. Shared by every backend's implementation.
+ */
+export function dotGeometry(
+  lhsShape: Shape,
+  rhsShape: Shape,
+  [[lc, rc], [lb, rb]]: PrimParams[Prim.DotGeneral]["dimensionNumbers"],
+) {
+  const lFree = lhsShape.map((_, i) => i).filter((i) => !lc.includes(i) && !lb.includes(i));
+  const rFree = rhsShape.map((_, i) => i).filter((i) => !rc.includes(i) && !rb.includes(i));
+  return {
+    lc, rc, lb, rb, lFree, rFree,
+    B: prod(lb.map((d) => lhsShape[d])),
+    M: prod(lFree.map((d) => lhsShape[d])),
+    K: prod(lc.map((d) => lhsShape[d])),
+    N: prod(rFree.map((d) => rhsShape[d])),
+  };
+}
+
 export const dotGeneralImpl: Impl<Prim.DotGeneral> = ([lhs, rhs], { dimensionNumbers }, [out]) => {
-  const [[lc, rc], [lb, rb]] = dimensionNumbers;
-  const lFree = lhs.shape.map((_, i) => i).filter((i) => !lc.includes(i) && !lb.includes(i));
-  const rFree = rhs.shape.map((_, i) => i).filter((i) => !rc.includes(i) && !rb.includes(i));
-  const B = prod(lb.map((d) => lhs.shape[d]));
-  const M = prod(lFree.map((d) => lhs.shape[d]));
-  const K = prod(lc.map((d) => lhs.shape[d]));
-  const N = prod(rFree.map((d) => rhs.shape[d]));
+  const { lc, rc, lb, rb, lFree, rFree, B, M, K, N } = dotGeometry(lhs.shape, rhs.shape, dimensionNumbers);
   const a = permuted(lhs, [...lb, ...lFree, ...lc]);
   const b = permuted(rhs, [...rb, ...rc, ...rFree]);
   const isInt = out.dtype === "int32" || out.dtype === "uint32";

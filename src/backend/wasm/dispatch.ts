@@ -14,6 +14,7 @@ import { flatIndex } from "../../codegen/index-expr.js";
 import { DEFAULT_HOST_MATH, type HostMath } from "../../codegen/wasm/compile-cache.js";
 import { digamma, erf, erfc, erfinv, lgamma } from "../reference/special.js";
 import { referenceImpls } from "../reference/impls.js";
+import { dotGeometry } from "../reference/dot.js";
 import type { RefArray } from "../reference/ref-array.js";
 import { KERNEL_ABI_VERSION, KERNEL_EXPORTS, type KernelExports, conv2dGeometry, kernelsWasmUrl } from "./kernels.js";
 
@@ -133,7 +134,6 @@ export function loadRustKernelsSync(): KernelExports | null {
 }
 
 const isIdentity = (p: readonly number[]) => p.every((v, i) => v === i);
-const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** `x` with its axes in the order `perm` (the data itself when `perm` is the identity). */
 function permute(x: RefArray, perm: readonly number[]): TypedArray {
@@ -167,13 +167,7 @@ function withRustBlocks<T>(ex: KernelExports, arrays: readonly (Float32Array | U
  * (or their transposes, which the GEMM reads directly), and the batch is a loop. Writes into `out`.
  */
 export function gemmDot(ex: KernelExports, lhs: RefArray, rhs: RefArray, params: PrimParams[Prim.DotGeneral], out: Float32Array): boolean {
-  const [[lc, rc], [lb, rb]] = params.dimensionNumbers;
-  const lFree = lhs.shape.map((_, i) => i).filter((i) => !lc.includes(i) && !lb.includes(i));
-  const rFree = rhs.shape.map((_, i) => i).filter((i) => !rc.includes(i) && !rb.includes(i));
-  const B = prod(lb.map((d) => lhs.shape[d]));
-  const M = prod(lFree.map((d) => lhs.shape[d]));
-  const K = prod(lc.map((d) => lhs.shape[d]));
-  const N = prod(rFree.map((d) => rhs.shape[d]));
+  const { lc, rc, lb, rb, lFree, rFree, B, M, K, N } = dotGeometry(lhs.shape, rhs.shape, params.dimensionNumbers);
   if (B * M * N === 0) return true;
   const transA = !isIdentity([...lb, ...lFree, ...lc]) && isIdentity([...lb, ...lc, ...lFree]);
   const transB = !isIdentity([...rb, ...rc, ...rFree]) && isIdentity([...rb, ...rFree, ...rc]);
