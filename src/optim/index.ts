@@ -1,6 +1,7 @@
 /**
  * @file The `kiln/optim` entry: optax-style gradient transformations with Keras 3 update rules,
- * building blocks to compose them, and learning-rate schedules.
+ * building blocks to compose them, learning-rate schedules, and the Keras optimizer and schedule
+ * classes over them (`optimizers`, `schedules`).
  *
  * @example
  *   import * as optim from "kiln/optim";
@@ -19,6 +20,12 @@ export {
   rmsprop, adagrad, adadelta, lion, type RmspropOptions, type AdagradOptions, type AdadeltaOptions, type LionOptions,
 } from "./optimizers-adaptive.js";
 export {
-  constant, exponentialDecay, piecewiseConstant, cosineDecay, polynomialDecay, type ConfiguredSchedule,
-  type ExponentialDecayOptions, type CosineDecayOptions, type PolynomialDecayOptions,
+  constant, exponentialDecay, piecewiseConstant, cosineDecay, polynomialDecay, inverseTimeDecay, cosineDecayRestarts,
+  type ConfiguredSchedule, type ExponentialDecayOptions, type CosineDecayOptions, type PolynomialDecayOptions,
+  type InverseTimeDecayOptions, type CosineDecayRestartsOptions,
 } from "./schedules.js";
+/** Keras' optimizer classes: `new optimizers.Adam(1e-3)`, `optimizers.get("adam")`, `optimizers.schedules.*`. */
+export * as optimizers from "./keras-optimizers.js";
+/** Keras' learning-rate schedule classes (also reachable as `optimizers.schedules`). */
+export * as schedules from "./keras-schedules.js";
+export { type JsonValue, type Config, type Serialized } from "./keras-config.js";

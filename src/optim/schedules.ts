@@ -161,3 +161,73 @@ export function polynomialDecay(initialLearningRate: number, decaySteps: number,
     { name: "PolynomialDecay", initialLearningRate, decaySteps, endLearningRate: end, power, cycle },
   );
 }
+
+/** Options of `inverseTimeDecay` (Keras `InverseTimeDecay`). */
+export interface InverseTimeDecayOptions {
+  /** Decay in whole intervals of `decaySteps` (floor of step / decaySteps). Default false. */
+  readonly staircase?: boolean;
+}
+
+/**
+ * `lr = initial / (1 + rate · step / decaySteps)`, the quotient floored when `staircase`
+ * (Keras `InverseTimeDecay`).
+ *
+ * @example inverseTimeDecay(0.1, 1, 0.5)(2) // 0.05
+ */
+export function inverseTimeDecay(initialLearningRate: number, decaySteps: number, decayRate: number, opts: InverseTimeDecayOptions = {}): ConfiguredSchedule {
+  checkFinite("optim.inverseTimeDecay", { initialLearningRate, decayRate });
+  checkSteps("optim.inverseTimeDecay", "decaySteps", decaySteps);
+  const staircase = opts.staircase ?? false;
+  return withConfig(
+    (s) => {
+      const p = s.div(decaySteps);
+      return np.divide(initialLearningRate, (staircase ? np.floor(p) : p).mul(decayRate).add(1));
+    },
+    { name: "InverseTimeDecay", initialLearningRate, decaySteps, decayRate, staircase },
+  );
+}
+
+/** Options of `cosineDecayRestarts` (Keras `CosineDecayRestarts`). */
+export interface CosineDecayRestartsOptions {
+  /** Each period is `tMul` times longer than the previous one. Default 2. */
+  readonly tMul?: number;
+  /** Each restart starts from `mMul` times the previous peak. Default 1. */
+  readonly mMul?: number;
+  /** Floor of the decay, as a fraction of the peak. Default 0. */
+  readonly alpha?: number;
+}
+
+/**
+ * Cosine decay with warm restarts (SGDR, Keras `CosineDecayRestarts`): with f = step / D the
+ * restart index is `i = floor(log(1 − f (1 − tMul)) / log tMul)` (`floor(f)` when tMul is 1),
+ * the fraction into the current period `c = (f − (1 − tMul^i)/(1 − tMul)) / tMul^i`, and
+ * `lr = initial · ((1 − α) · ½ mMul^i (1 + cos(π c)) + α)`.
+ *
+ * @example cosineDecayRestarts(0.1, 100)(100) // 0.1: the first restart
+ */
+export function cosineDecayRestarts(initialLearningRate: number, firstDecaySteps: number, opts: CosineDecayRestartsOptions = {}): ConfiguredSchedule {
+  const tMul = opts.tMul ?? 2;
+  const mMul = opts.mMul ?? 1;
+  const alpha = opts.alpha ?? 0;
+  checkFinite("optim.cosineDecayRestarts", { initialLearningRate, tMul, mMul, alpha });
+  checkSteps("optim.cosineDecayRestarts", "firstDecaySteps", firstDecaySteps);
+  checkSteps("optim.cosineDecayRestarts", "tMul", tMul);
+  return withConfig(
+    (s) => {
+      const f = s.div(firstDecaySteps);
+      let i: Tracer;
+      let c: Tracer;
+      if (tMul === 1) {
+        i = np.floor(f);
+        c = f.sub(i);
+      } else {
+        i = np.floor(np.log(np.subtract(1, f.mul(1 - tMul))).div(Math.log(tMul)));
+        const done = np.subtract(1, np.power(tMul, i)).div(1 - tMul);
+        c = f.sub(done).div(np.power(tMul, i));
+      }
+      const cosine = np.cos(c.mul(Math.PI)).add(1).mul(np.power(mMul, i)).mul(0.5);
+      return cosine.mul(1 - alpha).add(alpha).mul(initialLearningRate);
+    },
+    { name: "CosineDecayRestarts", initialLearningRate, firstDecaySteps, tMul, mMul, alpha },
+  );
+}
