@@ -17,6 +17,7 @@ import { referenceImpls } from "../reference/impls.js";
 import { dotGeometry } from "../reference/dot.js";
 import type { RefArray } from "../reference/ref-array.js";
 import { KERNEL_ABI_VERSION, KERNEL_EXPORTS, type KernelExports, conv2dGeometry, kernelsWasmUrl } from "./kernels.js";
+import { setKernelModule, threadedConv, threadedGemm } from "./threads.js";
 
 /** Host functions the rendered kernels may import (float64 special functions come from the reference). */
 export const HOST_MATH: HostMath = { ...DEFAULT_HOST_MATH, erf, erfc, erf_inv: erfinv, lgamma, digamma };
@@ -124,10 +125,13 @@ export function loadRustKernelsSync(): KernelExports | null {
         Instance: new (m: object, i: object) => { exports: Record<string, unknown> };
       };
     }).WebAssembly;
-    const inst = new api.Instance(new api.Module(bytes), {});
+    const module = new api.Module(bytes);
+    const inst = new api.Instance(module, {});
     if (KERNEL_EXPORTS.some((n) => !(n in inst.exports))) return null;
     const ex = inst.exports as unknown as KernelExports;
-    return ex.kiln_abi_version() === KERNEL_ABI_VERSION ? ex : null;
+    if (ex.kiln_abi_version() !== KERNEL_ABI_VERSION) return null;
+    setKernelModule(module); // the worker threads instantiate the same module
+    return ex;
   } catch {
     return null;
   }
@@ -173,6 +177,7 @@ export function gemmDot(ex: KernelExports, lhs: RefArray, rhs: RefArray, params:
   const transB = !isIdentity([...rb, ...rc, ...rFree]) && isIdentity([...rb, ...rFree, ...rc]);
   const a = permute(lhs, transA ? [...lb, ...lc, ...lFree] : [...lb, ...lFree, ...lc]) as Float32Array;
   const b = permute(rhs, transB ? [...rb, ...rFree, ...rc] : [...rb, ...rc, ...rFree]) as Float32Array;
+  if (threadedGemm(ex, a, b, { B, M, N, K, transA, transB }, out)) return true;
   withRustBlocks(ex, [a, b, B * M * N], ([pa, pb, pc]) => {
     for (let i = 0; i < B; i++) {
       const status = ex.gemm_f32(M, N, K, pa + i * M * K * 4, transA ? M : K, pb + i * K * N * 4, transB ? K : N,
@@ -248,6 +253,8 @@ function runConv(
   desc: readonly number[], a: Float32Array, b: Float32Array, out: Float32Array,
 ): boolean {
   if (out.length === 0) return true;
+  const threaded = threadedConv(ex, name, desc, a, b, out);
+  if (threaded !== null) return threaded;
   // Taps outside the input read zero, so any output size the conv's padding implies is valid.
   return withRustBlocks(ex, [new Uint32Array(desc), a, b, out.length], ([pd, pa, pb, py]) => {
     const status = name === "conv2d_nhwc_f32" ? ex.conv2d_nhwc_f32(pd, pa, pb, 0, 0, py) : ex[name](pd, pa, pb, py);

@@ -1,0 +1,362 @@
+/**
+ * @file A worker pool that splits the Rust GEMM and conv2d kernels across CPU cores, in Node
+ * (worker_threads). Browsers keep the single-thread path: the main thread of a page may not block
+ * in `Atomics.wait`, so threading there needs Kiln itself to run in a worker (a future change).
+ *
+ * kiln_kernels.wasm has its own, non-shared memory (Debian's Rust 1.63 cannot build it with
+ * atomics), so each worker instantiates its own copy. The operands are staged once in a
+ * SharedArrayBuffer (instead of the copy into the Rust memory the single-thread path makes); each
+ * share copies its slice into its module, computes, and writes its slice of the result back. The
+ * main thread runs one share itself and then waits with `Atomics.wait`, so `execute` stays
+ * synchronous. GEMM splits by batch, else by rows of M, else by columns of N; convolutions split
+ * by batch, the weight gradient into per-share partial sums that the main thread adds.
+ *
+ * Workers start lazily on the first call big enough to split (that call still runs on one
+ * thread), are `unref`'d so they never keep a process alive, and sleep in `Atomics.wait`.
+ */
+import type { KernelExports } from "./kernels.js";
+import {
+  CLAIM, type ConvExport, type ConvJob, DEAD, DONE, type GemmJob, JOB_ERROR, JOB_SOURCE, type Job, READY, REQ, SLOT, STATE, STATUS,
+  WORKER_SOURCE,
+} from "./thread-worker.js";
+
+interface NodePort { postMessage(value: unknown): void; close(): void; unref?(): void }
+interface NodeWorker { unref(): void; terminate(): Promise<number>; on(event: string, fn: (arg: unknown) => void): void }
+interface WorkerThreads {
+  Worker: new (code: string, opts: object) => NodeWorker;
+  MessageChannel: new () => { port1: NodePort; port2: NodePort };
+  receiveMessageOnPort(port: NodePort): { message: unknown } | undefined;
+}
+interface NodeOs { availableParallelism?(): number; cpus(): unknown[] }
+
+type Proc = { getBuiltinModule?: (id: string) => unknown; env?: Record<string, string | undefined> };
+const proc = (globalThis as { process?: Proc }).process;
+/** A Node builtin, without a static import, so this module still loads in browsers. */
+const builtin = <T>(id: string): T | undefined => {
+  try {
+    return proc?.getBuiltinModule?.(id) as T | undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Below this many floating-point operations per share, the start-up cost of a share outweighs its gain. */
+export const MIN_SHARE_FLOPS = 4e6;
+/** The default pool size is the number of cores, at most this. */
+export const MAX_DEFAULT_THREADS = 8;
+
+let minShareFlops = MIN_SHARE_FLOPS;
+let requested: number | undefined;
+let kernelModule: object | null = null;
+let pool: Pool | undefined;
+
+/** Records the compiled kiln_kernels module the workers instantiate (dispatch.ts calls it once). */
+export function setKernelModule(module: object): void {
+  kernelModule = module;
+}
+
+/**
+ * Sets how many threads (the calling one included) the Rust GEMM and conv kernels use; 1 turns
+ * threading off. The default is the core count (at most 8), or the KILN_THREADS environment variable.
+ * @example
+ * setThreads(1); // single-threaded kernels
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new RangeError(`setThreads: expected an integer from 1 to 256 (1 turns threading off), received ${n}`);
+  }
+  requested = n;
+  if (pool && pool.size !== threadCount()) shutDown();
+}
+
+/**
+ * The number of threads the kernels will use: 1 where threads are unavailable (browsers,
+ * runtimes without worker_threads or SharedArrayBuffer).
+ * @example
+ * threadCount(); // 2 on a 2-core machine
+ */
+export function threadCount(): number {
+  if (typeof SharedArrayBuffer === "undefined" || !builtin<WorkerThreads>("node:worker_threads")) return 1;
+  if (requested !== undefined) return requested;
+  const env = Number(proc?.env?.KILN_THREADS);
+  if (Number.isInteger(env) && env >= 1) return env; // anything else is ignored, as if unset
+  const os = builtin<NodeOs>("node:os");
+  const cores = os?.availableParallelism?.() ?? os?.cpus().length ?? 1;
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));
+}
+
+/**
+ * Sets the smallest share worth a thread (tests lower it to split small shapes); returns the old value.
+ * @example
+ * const old = setMinShareFlops(0); // split everything with at least one row per thread
+ */
+export function setMinShareFlops(flops: number): number {
+  const old = minShareFlops;
+  minShareFlops = flops;
+  return old;
+}
+
+/**
+ * Starts the pool now (instead of on the first big kernel call) and waits up to `timeoutMs` for
+ * its workers to load the kernels; returns how many threads can take a share (1 when off).
+ * @example
+ * warmThreads(); // 2
+ */
+export function warmThreads(timeoutMs = 10_000): number {
+  const p = getPool();
+  return p ? p.waitReady(timeoutMs) + 1 : 1;
+}
+
+/** Stops the workers (they are recreated on the next big call). */
+export function shutDown(): void {
+  pool?.destroy();
+  pool = undefined;
+}
+
+function getPool(): Pool | undefined {
+  const size = threadCount();
+  if (pool && (pool.size !== size || pool.broken)) shutDown();
+  const wt = builtin<WorkerThreads>("node:worker_threads");
+  if (size < 2 || !wt || !kernelModule) return undefined;
+  pool ??= new Pool(wt, kernelModule, size);
+  return pool;
+}
+
+const stats = { calls: 0, workerShares: 0, stolenShares: 0 };
+
+/**
+ * Split calls so far, shares run by workers, and worker shares the calling thread ran itself
+ * because their worker had not woken yet.
+ * @example
+ * threadStats().calls; // 0 before the first big GEMM
+ */
+export const threadStats = (): { calls: number; workerShares: number; stolenShares: number } => ({ ...stats });
+
+let mainRunJob: ((ex: KernelExports, job: Job) => number) | undefined;
+
+/** Threads and their jobs' control words; one job per call per thread. */
+class Pool {
+  readonly size: number;
+  broken = false;
+  readonly #wt: WorkerThreads;
+  readonly #ctl: Int32Array;
+  readonly #workers: { worker: NodeWorker; port: NodePort; seq: number }[] = [];
+  #sab: SharedArrayBuffer | null = null;
+
+  constructor(wt: WorkerThreads, module: object, size: number) {
+    this.#wt = wt;
+    this.size = size;
+    this.#ctl = new Int32Array(new SharedArrayBuffer((size - 1) * SLOT * 4));
+    for (let index = 0; index < size - 1; index++) {
+      const { port1, port2 } = new wt.MessageChannel();
+      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module, ctl: this.#ctl.buffer, index, port: port2 }, transferList: [port2] });
+      worker.unref();
+      port1.unref?.();
+      // Without listeners a worker's failure would be an uncaught error on the main thread.
+      worker.on("error", () => void (this.broken = true));
+      worker.on("exit", () => void (this.broken = true));
+      this.#workers.push({ worker, port: port1, seq: 0 });
+    }
+  }
+
+  /** Workers that have loaded the kernels. */
+  ready(): number[] {
+    return this.#workers.map((_, i) => i).filter((i) => Atomics.load(this.#ctl, i * SLOT + STATE) === READY);
+  }
+
+  waitReady(timeoutMs: number): number {
+    const deadline = Date.now() + timeoutMs;
+    for (let i = 0; i < this.#workers.length; i++) {
+      while (Atomics.load(this.#ctl, i * SLOT + STATE) === 0 && Date.now() < deadline) {
+        Atomics.wait(this.#ctl, i * SLOT + STATE, 0, Math.max(1, deadline - Date.now()));
+      }
+    }
+    return this.ready().length;
+  }
+
+  /** A staging area of at least `floats` floats (kept and grown geometrically). */
+  staging(floats: number): Float32Array {
+    if (!this.#sab || this.#sab.byteLength < floats * 4) {
+      const grown = Math.max(floats, ((this.#sab?.byteLength ?? 0) / 4) * 1.5);
+      this.#sab = new SharedArrayBuffer(Math.ceil(grown / 16) * 64);
+    }
+    return new Float32Array(this.#sab);
+  }
+
+  /** Runs `jobs[0]` here and `jobs[1 + i]` on worker `workers[i]`; returns every job's status. */
+  run(ex: KernelExports, jobs: readonly Job[], workers: readonly number[]): number[] {
+    workers.forEach((w, i) => {
+      const slot = this.#workers[w];
+      slot.port.postMessage(jobs[i + 1]);
+      Atomics.store(this.#ctl, w * SLOT + REQ, ++slot.seq);
+      Atomics.notify(this.#ctl, w * SLOT + REQ);
+    });
+    stats.calls++;
+    const t0 = Date.now();
+    let mine = 0;
+    let failure: unknown;
+    try {
+      mainRunJob ??= new Function(`${JOB_SOURCE}\nreturn runJob;`)() as typeof mainRunJob;
+      mine = mainRunJob!(ex, jobs[0]);
+    } catch (e) {
+      failure = e;
+    }
+    // Waited for even when this thread's share failed: nothing may still write to the staging area.
+    const deadline = Date.now() + 60_000 + 100 * (Date.now() - t0);
+    const statuses = [mine];
+    workers.forEach((w, i) => {
+      try {
+        const seq = this.#workers[w].seq;
+        const stolen = failure === undefined && Atomics.compareExchange(this.#ctl, w * SLOT + CLAIM, seq - 1, seq) === seq - 1;
+        statuses.push(stolen ? mainRunJob!(ex, jobs[i + 1]) : this.#wait(w, deadline));
+        stats[stolen ? "stolenShares" : "workerShares"]++;
+      } catch (e) {
+        failure ??= e;
+      }
+    });
+    if (failure !== undefined) {
+      shutDown();
+      throw failure;
+    }
+    return statuses;
+  }
+
+  #wait(w: number, deadline: number): number {
+    const { seq, port } = this.#workers[w];
+    const base = w * SLOT;
+    for (let done = Atomics.load(this.#ctl, base + DONE); done !== seq; done = Atomics.load(this.#ctl, base + DONE)) {
+      if (Atomics.load(this.#ctl, base + STATE) === DEAD) {
+        throw new Error(`wasm backend: kernel thread ${w + 1} exited during a job${this.#message(port)}; the pool restarts on the next call`);
+      }
+      if (Date.now() > deadline) throw new Error(`wasm backend: kernel thread ${w + 1} did not finish its share in time; setThreads(1) runs the kernels on one thread`);
+      Atomics.wait(this.#ctl, base + DONE, done, 50);
+    }
+    const status = Atomics.load(this.#ctl, base + STATUS);
+    if (status === JOB_ERROR) throw new Error(`wasm backend: a kernel thread failed${this.#message(port)}`);
+    return status;
+  }
+
+  #message(port: NodePort): string {
+    const m = this.#wt.receiveMessageOnPort(port)?.message as { error?: string } | undefined;
+    return m?.error ? `: ${m.error}` : "";
+  }
+
+  destroy(): void {
+    for (const { worker, port } of this.#workers) {
+      void worker.terminate().catch(() => undefined);
+      port.close();
+    }
+    this.broken = true;
+  }
+}
+
+/**
+ * Runs hand-made jobs, `jobs[0]` on this thread and the rest on ready workers, and returns their
+ * statuses (a low-level entry for tests of the pool's failure handling).
+ * @example
+ * runJobs(ex, [job0, job1]); // [0, 0]
+ */
+export function runJobs(ex: KernelExports, jobs: readonly Job[]): number[] {
+  const p = getPool();
+  const ready = p?.ready() ?? [];
+  if (!p || ready.length < jobs.length - 1) {
+    throw new RangeError(`runJobs: ${jobs.length} jobs need ${jobs.length - 1} ready workers, found ${ready.length}; call warmThreads() first`);
+  }
+  return p.run(ex, jobs, ready.slice(0, jobs.length - 1));
+}
+
+/** A pool and the workers to give shares to, when `flops` of work (in at most `maxParts` pieces) is worth splitting. */
+function plan(flops: number, maxParts: number): { p: Pool; workers: number[]; parts: number } | null {
+  if (threadCount() < 2 || flops < 2 * minShareFlops || maxParts < 2) return null;
+  const p = getPool();
+  if (!p) return null;
+  const ready = p.ready();
+  const parts = Math.min(ready.length + 1, minShareFlops > 0 ? Math.floor(flops / minShareFlops) : Infinity, maxParts);
+  return parts < 2 ? null : { p, workers: ready.slice(0, parts - 1), parts };
+}
+
+/** [lo, hi) pieces of [0, total), at most `parts`, with boundaries on multiples of `align`. */
+export function ranges(total: number, parts: number, align: number): [number, number][] {
+  const step = Math.max(align, Math.ceil(Math.ceil(total / parts) / align) * align);
+  const out: [number, number][] = [];
+  for (let lo = 0; lo < total; lo += step) out.push([lo, Math.min(total, lo + step)]);
+  return out;
+}
+
+export interface GemmShape {
+  readonly B: number; readonly M: number; readonly N: number; readonly K: number;
+  readonly transA: boolean; readonly transB: boolean;
+}
+
+/**
+ * `out = a @ b` for B packed batches (op(A) M x K, op(B) K x N, as gemmDot canonicalizes them)
+ * split across the pool; false when the call is too small to split or threads are off.
+ * @example
+ * threadedGemm(ex, a, b, { B: 1, M: 512, N: 512, K: 512, transA: false, transB: false }, out); // true
+ */
+export function threadedGemm(ex: KernelExports, a: Float32Array, b: Float32Array, g: GemmShape, out: Float32Array): boolean {
+  const { B, M, N, K } = g;
+  // Rows and columns are split on micro-tile boundaries (MR = 4, NR = 8 in microkernel.rs).
+  const maxParts = B >= 2 ? Math.max(B, Math.floor(M / 4)) : Math.max(Math.floor(M / 4), Math.floor(N / 8));
+  const pl = plan(2 * B * M * N * K, maxParts);
+  if (!pl) return false;
+  let pieces: [number, number, number, number, number, number][];
+  if (B >= pl.parts) pieces = ranges(B, pl.parts, 1).map(([lo, hi]) => [lo, hi, 0, M, 0, N]);
+  else if (M >= 4 * pl.parts) pieces = ranges(M, pl.parts, 4).map(([lo, hi]) => [0, B, lo, hi, 0, N]);
+  else if (N >= 8 * pl.parts) pieces = ranges(N, pl.parts, 8).map(([lo, hi]) => [0, B, 0, M, lo, hi]);
+  else return false;
+  if (pieces.length < 2) return false;
+  const f32 = pl.p.staging(a.length + b.length + B * M * N);
+  f32.set(a, 0);
+  f32.set(b, a.length);
+  const cOff = a.length + b.length;
+  const jobs: GemmJob[] = pieces.map(([b0, b1, m0, m1, n0, n1]) => ({
+    kind: "gemm", sab: f32.buffer as SharedArrayBuffer, aOff: 0, bOff: a.length, cOff, M, N, K, transA: g.transA, transB: g.transB, b0, b1, m0, m1, n0, n1,
+  }));
+  const statuses = pl.p.run(ex, jobs, pl.workers.slice(0, jobs.length - 1));
+  const bad = statuses.find((s) => s !== 0);
+  if (bad !== undefined) throw new Error(`internal: gemm_f32 failed with status ${bad}`);
+  out.set(f32.subarray(cOff, cOff + B * M * N));
+  return true;
+}
+
+/**
+ * One Rust conv export over the 16-u32 descriptor (field order: kernels.ts / conv.rs), split by
+ * batch across the pool. null when not split (too small, one sample, threads off); else whether
+ * every share's kernel accepted its arguments (false: the caller falls back to the reference).
+ * @example
+ * threadedConv(ex, "conv2d_nhwc_f32", desc, x, w, y); // true
+ */
+export function threadedConv(ex: KernelExports, fn: ConvExport, desc: readonly number[], a: Float32Array, b: Float32Array, out: Float32Array): boolean | null {
+  const [n, h, w, c, kh, kw, o, , , , , , , groups, oh, ow] = desc;
+  const pl = plan((2 * n * oh * ow * o * kh * kw * c) / groups, n);
+  if (!pl) return null;
+  const image = h * w * c;
+  const grads = oh * ow * o;
+  // Per-sample lengths of the sliced operands (0: passed whole) and of the output (0: per-share partial sums).
+  const [aPer, bPer, yPer] = fn === "conv2d_nhwc_f32" ? [image, 0, grads] : fn === "conv2d_nhwc_grad_input_f32" ? [grads, 0, image] : [image, grads, 0];
+  const pieces = ranges(n, pl.parts, 1);
+  const yPart = yPer === 0 ? out.length : 0;
+  const f32 = pl.p.staging(a.length + b.length + (yPer === 0 ? yPart * pieces.length : out.length));
+  f32.set(a, 0);
+  f32.set(b, a.length);
+  const yBase = a.length + b.length;
+  const jobs: ConvJob[] = pieces.map(([lo, hi], i) => ({
+    kind: "conv", sab: f32.buffer as SharedArrayBuffer, fn, desc: [hi - lo, ...desc.slice(1)],
+    aOff: lo * aPer, aLen: (hi - lo) * aPer,
+    bOff: a.length + lo * bPer, bLen: bPer === 0 ? b.length : (hi - lo) * bPer,
+    yOff: yBase + (yPer === 0 ? i * yPart : lo * yPer), yLen: yPer === 0 ? yPart : (hi - lo) * yPer,
+  }));
+  const statuses = pl.p.run(ex, jobs, pl.workers.slice(0, jobs.length - 1));
+  if (statuses.some((s) => s !== 0)) return false;
+  if (yPer !== 0) {
+    out.set(f32.subarray(yBase, yBase + out.length));
+    return true;
+  }
+  out.set(f32.subarray(yBase, yBase + yPart));
+  for (let i = 1; i < jobs.length; i++) {
+    const part = f32.subarray(jobs[i].yOff, jobs[i].yOff + yPart);
+    for (let j = 0; j < yPart; j++) out[j] += part[j];
+  }
+  return true;
+}
