@@ -83,11 +83,11 @@ export function parseConfigJson(text: string, limits: JsonLimits = {}, what = "c
     throw new ArchiveError("TOO_LARGE", `${what}: ${text.length} characters exceeds the limit of ${lim.maxBytes}; raise limits.maxBytes if the file is trusted.`);
   }
   const value = parseJson(text, what);
+  validateConfig(value, lim, what); // first: it bounds depth and size before the key scan
   const dup = findDuplicateKey(text);
   if (dup !== undefined) {
     throw new ArchiveError("DUPLICATE_KEY", `${what}: key ${JSON.stringify(dup)} appears twice in one object; JSON readers disagree on which wins, so Kiln refuses it. Remove one.`);
   }
-  validateConfig(value, lim, what);
   return value;
 }
 
