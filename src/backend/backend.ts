@@ -5,7 +5,7 @@
  * handle with a reference count of 1; `retain`/`release` move the count, and the buffer is freed
  * when it reaches 0. Arrays in the trace layer own one reference each, so users never see counts.
  */
-import type { DType, FirstOrderPrim, PrimParams, ShapedArray, TypedArray } from "../ir/index.js";
+import type { DType, FirstOrderPrim, PrimParams, Program, ShapedArray, TypedArray } from "../ir/index.js";
 
 /** A buffer handle. Opaque outside its backend. */
 export type BufferId = number;
@@ -20,6 +20,21 @@ export interface MemoryInfo {
 export interface Operand {
   readonly buffer: BufferId;
   readonly aval: ShapedArray;
+}
+
+/**
+ * A Program compiled by a backend (fused kernels and a memory plan), run as one unit.
+ *
+ * Ownership: `run` borrows its inputs (their counts are unchanged), except that an input marked
+ * in `donated` may be overwritten or taken over when it holds the buffer's only reference; the
+ * caller still releases its own reference afterwards, as it would for a borrowed one. Each
+ * returned buffer carries one reference owned by the caller (a new buffer with a count of 1, or
+ * one more reference to an input the program returns as is). Intermediates are the
+ * executable's: freed, or reused, right after their last use.
+ */
+export interface Executable {
+  /** `inputs`: the Program's constants, then its inputs. Returns its outputs. */
+  run(inputs: readonly BufferId[], donated?: readonly boolean[]): BufferId[];
 }
 
 export interface Backend {
@@ -42,4 +57,10 @@ export interface Backend {
     outAvals: readonly ShapedArray[],
   ): BufferId[];
   memory(): MemoryInfo;
+  /**
+   * Compiles a whole Program (what `jit` stages) to one Executable; null when this backend
+   * cannot (control flow, dtypes its kernels lack...), and the caller then evaluates the
+   * Program one primitive at a time. Optional: without it every Program runs op by op.
+   */
+  compile?(program: Program): Executable | null;
 }

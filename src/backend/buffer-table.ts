@@ -32,6 +32,11 @@ export class BufferTable<S> {
     return this.#entry(id).slot;
   }
 
+  /** References held on `id` (1: its one owner may let it be overwritten, e.g. when donating). */
+  refCount(id: BufferId): number {
+    return this.#entry(id).rc;
+  }
+
   retain(id: BufferId): void {
     this.#entry(id).rc++;
   }

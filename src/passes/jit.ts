@@ -6,6 +6,7 @@
 import { Prim, type Program, ShapedArray } from "../ir/index.js";
 import { Tracer, bind } from "../trace/core.js";
 import { scalarType } from "../trace/array.js";
+import { withDonation } from "../trace/eval-control.js";
 import { ClosedJaxpr, makeJaxpr as makeJaxprRaw, traceFlat } from "../trace/jaxpr-trace.js";
 import { type PyTree, type TreeDef, treeFlatten, treeUnflatten } from "../trace/pytree.js";
 import { dce } from "./dce.js";
@@ -106,13 +107,12 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
 
   const jitted = ((...args: unknown[]) => {
     const { compiled, leaves } = prepare(args);
-    const outs = bind(Prim.Pjit, [...compiled.consts, ...(leaves as (Tracer | number | boolean)[])], {
-      program: compiled.program,
-      name,
-    });
-    for (const d of donate) {
-      for (const leaf of treeFlatten(args[d] as PyTree)[0]) if (leaf instanceof Tracer) leaf.dispose();
-    }
+    const donated = donate.flatMap((d) => treeFlatten(args[d] as PyTree)[0].filter((l): l is Tracer => l instanceof Tracer));
+    // The executable may overwrite donated buffers (in place updates of parameters).
+    const outs = withDonation(donated, () =>
+      bind(Prim.Pjit, [...compiled.consts, ...(leaves as (Tracer | number | boolean)[])], { program: compiled.program, name }),
+    );
+    for (const leaf of donated) leaf.dispose();
     return treeUnflatten(compiled.outTree, outs);
   }) as unknown as Jitted<F>;
   Object.defineProperty(jitted, "cacheSize", { get: () => cache.size });

@@ -1,11 +1,53 @@
 /**
- * @file Eager evaluation of the higher-order primitives on concrete arrays: calls run their
- * program, `cond` reads its index, loops iterate on the host. Backends only ever see first-order
- * primitives.
+ * @file Eager evaluation of the higher-order primitives on concrete arrays: `pjit` runs the
+ * backend's compiled executable for its program (fused kernels, planned memory) when the backend
+ * can compile it, other calls run their program, `cond` reads its index, loops iterate on the
+ * host. `execute` only ever sees first-order primitives.
  */
-import { type HigherOrderPrim, Prim, type PrimParams } from "../ir/index.js";
-import { type Tracer, bind1 } from "./core.js";
+import { type HigherOrderPrim, Prim, type PrimParams, type Program } from "../ir/index.js";
+import type { Backend, Executable } from "../backend/backend.js";
+import { getBackend } from "../backend/registry.js";
+import { type Tracer, bind1, isEagerContext } from "./core.js";
 import { evalProgram } from "./eval-program.js";
+import { ConcreteArray } from "./array.js";
+
+/** Each backend's executable per program object; null: the backend cannot compile it. */
+const executables = new WeakMap<Backend, WeakMap<Program, Executable | null>>();
+
+const NONE: ReadonlySet<Tracer> = new Set();
+/** Arrays the next eagerly evaluated pjit may consume (jit's donateArgnums). */
+let donating: ReadonlySet<Tracer> = NONE;
+
+/**
+ * Runs `f` (which binds one pjit) with `arrays` donated to it: the executable may overwrite
+ * their buffers where they hold the only reference. The caller disposes them afterwards.
+ * Donation applies only in eager mode, where nothing else can still read them.
+ *
+ * @example withDonation([params], () => bind(Prim.Pjit, [params, x], { program, name }))
+ */
+export function withDonation<T>(arrays: readonly Tracer[], f: () => T): T {
+  const prev = donating;
+  donating = arrays.length && isEagerContext() ? new Set(arrays) : NONE;
+  try {
+    return f();
+  } finally {
+    donating = prev;
+  }
+}
+
+/** Runs `program` as one compiled executable; null when the backend has none for it. */
+function runCompiled(program: Program, args: readonly Tracer[], donated: ReadonlySet<Tracer>): Tracer[] | null {
+  const backend = args[0] instanceof ConcreteArray ? args[0].backend : getBackend();
+  if (!backend.compile || !args.every((a) => a instanceof ConcreteArray && a.backend === backend)) return null;
+  let byProgram = executables.get(backend);
+  if (!byProgram) executables.set(backend, (byProgram = new WeakMap()));
+  let exe = byProgram.get(program);
+  if (exe === undefined) byProgram.set(program, (exe = backend.compile(program)));
+  if (!exe) return null;
+  const arrays = args as readonly ConcreteArray[];
+  const outs = exe.run(arrays.map((a) => a.buffer), donated.size ? arrays.map((a) => donated.has(a)) : undefined);
+  return outs.map((b, i) => new ConcreteArray(program.outs[i].aval, backend, b));
+}
 
 type Evaluator<P extends HigherOrderPrim> = (args: readonly Tracer[], params: PrimParams[P]) => Tracer[];
 
@@ -32,7 +74,12 @@ const stack = (items: readonly Tracer[], length: number, shape: readonly number[
 };
 
 export const controlEvaluators: { [P in HigherOrderPrim]: Evaluator<P> } = {
-  [Prim.Pjit]: (args, { program }) => evalProgram(program, args),
+  [Prim.Pjit]: (args, { program }) => {
+    // Donation is for this call only: nested calls see the donated arrays as borrowed inputs.
+    const donated = donating;
+    donating = NONE;
+    return runCompiled(program, args, donated) ?? evalProgram(program, args);
+  },
   [Prim.CustomJvpCall]: (args, { program }) => evalProgram(program, args),
   [Prim.CustomVjpCall]: (args, { program }) => evalProgram(program, args),
   [Prim.Remat]: (args, { program }) => evalProgram(program, args),

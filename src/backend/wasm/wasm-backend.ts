@@ -10,9 +10,10 @@
  * the host, but `memory()` counts bytes by `itemSize` exactly as the reference backend does.
  */
 import {
-  type DType, type FirstOrderPrim, Prim, type PrimParams, type ShapedArray, type TypedArray, itemSize,
+  type DType, type FirstOrderPrim, Prim, type PrimParams, type Program, type ShapedArray, type TypedArray, itemSize,
 } from "../../ir/index.js";
-import type { Backend, BufferId, MemoryInfo, Operand } from "../backend.js";
+import type { Backend, BufferId, Executable, MemoryInfo, Operand } from "../backend.js";
+import { compileExecutable } from "./executable.js";
 import { BufferTable } from "../buffer-table.js";
 import { referenceImpls } from "../reference/impls.js";
 import type { Impl, RefArray } from "../reference/ref-array.js";
@@ -214,6 +215,14 @@ export class WasmBackend implements Backend {
 
   memory(): MemoryInfo {
     return this.#table.memory();
+  }
+
+  /** A jitted Program as fused kernels with a memory plan (executable.ts); null for op-by-op. */
+  compile(program: Program): Executable | null {
+    return compileExecutable(program, {
+      backend: this, memory: this.heap.memory, hostMath: HOST_MATH,
+      ptr: (id) => this.#slot(id).ptr, allocRaw: (d, n) => this.#allocSlot(d, n), refCount: (id) => this.#table.refCount(id),
+    });
   }
 }
 
