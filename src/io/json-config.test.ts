@@ -137,6 +137,7 @@ describe("findDuplicateKey", () => {
     expect(findDuplicateKey('{"a": [{"x": 1, "x": 2}]}')).toBe("x");
     expect(findDuplicateKey('{"\\u0061": 1, "a": 2}')).toBe("a");
     expect(findDuplicateKey('["a", "a"]')).toBeUndefined();
+    expect(findDuplicateKey('{"a": "unterminated')).toBeUndefined(); // terminates on invalid text
   });
 
   it("agrees with a reference count on random objects", () => {
