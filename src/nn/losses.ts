@@ -545,6 +545,9 @@ export class SparseCategoricalCrossentropy extends Loss {
     super(opts, "sparse_categorical_crossentropy");
     this.fromLogits = opts.fromLogits ?? false;
     this.ignoreClass = opts.ignoreClass ?? null;
+    if (this.ignoreClass !== null && !Number.isInteger(this.ignoreClass)) {
+      throw new RangeError(`losses.SparseCategoricalCrossentropy: ignoreClass must be an integer or null; received ${JSON.stringify(this.ignoreClass)}.`);
+    }
   }
   call(yTrue: LossInput, yPred: LossInput): Tracer {
     return sparseCategoricalCrossentropy(yTrue, yPred, this);
