@@ -80,14 +80,17 @@ export abstract class Metric {
 
   /** Accumulates one batch. Keras' `update_state(y_true, y_pred, sample_weight)`. */
   updateState(yTrue: MetricInput, yPred?: MetricInput, sampleWeight?: MetricInput | null): void {
-    if (!this.#built) this.build(shapeOf(yTrue), yPred === undefined ? [] : shapeOf(yPred));
-    const prev = this.state;
-    this.state = tidy(() => this.statelessUpdate(prev, yTrue, yPred, sampleWeight));
+    this.state = tidy(() => {
+      const t = np.asarray(yTrue);
+      const p = yPred === undefined ? undefined : np.asarray(yPred);
+      if (!this.#built) this.build(t.shape, p?.shape ?? []);
+      return this.statelessUpdate(this.state, t, p, sampleWeight);
+    });
   }
 
   /** The metric's current value. */
   result(): Tracer {
-    return this.statelessResult(this.state);
+    return tidy(() => this.statelessResult(this.state));
   }
 
   /** Back to the initial state (Keras resets metrics at the start of each epoch). */
