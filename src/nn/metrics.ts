@@ -95,7 +95,9 @@ export abstract class Metric {
 
   /** Back to the initial state (Keras resets metrics at the start of each epoch). */
   resetState(): void {
-    this.state = tidy(() => this.initState());
+    // Lazily re-initialized: a metric that learns its shapes from the first batch may not know them yet.
+    for (const leaf of treeLeaves(this.#state ?? {}) as Tracer[]) leaf.dispose();
+    this.#state = null;
   }
 
   /** JSON config; see `serialize`. */
