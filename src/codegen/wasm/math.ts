@@ -254,10 +254,16 @@ const acos: Body = (o, [x]) => {
 const tanh: Body = (o, [x]) => {
   const a = o.un("abs", x);
   // 1 - 2/(e^2a + 1) loses no bits from |x| = 0.55 on; below, an odd polynomial.
-  const big = sub(o, o.f(1), div(o, o.f(2), add(o, exp(o, [add(o, a, a)]), o.f(1))));
-  const z = mul(o, a, a);
-  const small = add(o, a, mul(o, mul(o, a, z), poly(o, z, TANH)));
-  return o.bin("copysign", o.sel(o.bin("lt", a, o.f(0.55)), small, big), x);
+  const big = () => sub(o, o.f(1), div(o, o.f(2), add(o, exp(o, [add(o, a, a)]), o.f(1))));
+  const small = () => {
+    const z = mul(o, a, a);
+    return add(o, a, mul(o, mul(o, a, z), poly(o, z, TANH)));
+  };
+  const isSmall = o.bin("lt", a, o.f(0.55));
+  // Neighbouring lanes are usually on one side: branch, and compute both only for mixed vectors.
+  const both = () => o.sel(isSmall, small(), big());
+  const v = o.cond(isSmall, "f32", () => o.cond(o.bin("ge", a, o.f(0.55)), "f32", both, small), big);
+  return o.bin("copysign", v, x);
 };
 const logistic: Body = (o, [x]) => {
   const e = exp(o, [o.un("neg", o.un("abs", x))]);
