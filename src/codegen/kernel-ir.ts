@@ -62,8 +62,11 @@ export interface ParamArg {
   readonly output: boolean;
 }
 
+// JSON writes NaN and ±Infinity as null and -0 as 0: spelled out, so such constants stay distinct nodes.
 const stable = (v: unknown): string =>
-  JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+  JSON.stringify(v, (_k, x) =>
+    typeof x === "number" && (!Number.isFinite(x) || Object.is(x, -0)) ? `#num:${Object.is(x, -0) ? "-0" : x}`
+      : x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x);
 
 let nextId = 0;
 const interned = new Map<string, UOp>();

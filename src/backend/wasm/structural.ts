@@ -80,3 +80,36 @@ export function structuralKernel(prim: Prim, ins: readonly KernelOperand[], para
   const params_ = [...ins.map((o, i) => ({ index: i, dtype: o.dtype, size: o.size, output: false })), { index: ins.length, dtype: out.dtype, size: out.size, output: true }];
   return { name: `wasm_${prim}`, params: params_, sink: ksink([kstore(outP, flatIndex(rs, out.shape), value)]) };
 }
+
+/**
+ * iota: the output index along `dimension`, converted to the dtype (float16 and bool stay with
+ * the reference impl).
+ *
+ * @example iotaKernel({ dtype: "int32", shape: [4], dimension: 0 }, out).name // "wasm_iota"
+ */
+export function iotaKernel(p: PrimParams[Prim.Iota], out: KernelOperand): Kernel | null {
+  if (p.dtype === "float16" || p.dtype === "bool") return null;
+  const rs = out.shape.map((d, i) => krange(i, d));
+  const value = kalu(Prim.ConvertElementType, out.dtype, [rs[p.dimension]], { newDtype: out.dtype, weakType: false });
+  const outP = kparam(0, out.dtype, out.size, true);
+  return { name: "wasm_iota", params: [{ index: 0, dtype: out.dtype, size: out.size, output: true }], sink: ksink([kstore(outP, flatIndex(rs, out.shape), value)]) };
+}
+
+/**
+ * concatenate: one store per operand, each over the operand's own ranges into its slab of the
+ * output (contiguous along the last axis, so it vectorizes).
+ *
+ * @example concatenateKernel([a, b], { dimension: 0 }, out).params.length // 3
+ */
+export function concatenateKernel(ins: readonly KernelOperand[], { dimension }: PrimParams[Prim.Concatenate], out: KernelOperand): Kernel {
+  const outP = kparam(ins.length, out.dtype, out.size, true);
+  let offset = 0;
+  const stores = ins.map((x, k) => {
+    const rs = x.shape.map((d, i) => krange(k * x.shape.length + i, d));
+    const dst = rs.map((r, d) => (d === dimension ? iadd(r, kconst(offset)) : r));
+    offset += x.shape[dimension];
+    return kstore(outP, flatIndex(dst, out.shape), kload(kparam(k, x.dtype, x.size), flatIndex(rs, x.shape)));
+  });
+  const params = [...ins.map((o, i) => ({ index: i, dtype: o.dtype, size: o.size, output: false })), { index: ins.length, dtype: out.dtype, size: out.size, output: true }];
+  return { name: "wasm_concatenate", params, sink: ksink(stores) };
+}

@@ -21,11 +21,20 @@ import { roundF16 } from "../reference/float-bits.js";
 import { type KernelFn, compileKernel } from "../../codegen/wasm/compile-cache.js";
 import type { KernelExports } from "./kernels.js";
 import { WasmHeap } from "./memory.js";
-import { COPY_PRIMS, STRUCTURAL_PRIMS, structuralKernel } from "./structural.js";
+import { COPY_PRIMS, STRUCTURAL_PRIMS, concatenateKernel, iotaKernel, structuralKernel } from "./structural.js";
+import { type KernelBuilder, WINDOW_KERNELS } from "./window.js";
+import { RANDOM_KERNELS } from "./random.js";
 import {
   ELEMENTWISE_PRIMS, HOST_MATH, LANES, REDUCE_KINDS, elementwiseKernel, gemmDot, laneReduceKernel, loadRustKernelsSync,
   reduceKernel, rustConv, splitsLanes,
 } from "./dispatch.js";
+
+/** Primitives with a dedicated kernel builder, any number of outputs (window.ts, random.ts, structural.ts). */
+const KERNEL_BUILDERS: Partial<Record<Prim, KernelBuilder>> = {
+  ...WINDOW_KERNELS, ...RANDOM_KERNELS,
+  [Prim.Iota]: (_, p, [out]) => iotaKernel(p as PrimParams[Prim.Iota], out),
+  [Prim.Concatenate]: (ins, p, [out]) => concatenateKernel(ins, p as PrimParams[Prim.Concatenate], out),
+};
 
 interface Slot {
   readonly ptr: number;
@@ -108,6 +117,8 @@ export class WasmBackend implements Backend {
     params: PrimParams[P],
     outAvals: readonly ShapedArray[],
   ): BufferId[] {
+    const built = KERNEL_BUILDERS[prim] ? this.#viaBuilder(prim, KERNEL_BUILDERS[prim], inputs, params, outAvals) : null;
+    if (built) return built;
     if (outAvals.length === 1) {
       const out = this.#viaKernel(prim, inputs, params, outAvals[0]) ?? this.#viaRust(prim, inputs, params, outAvals[0]);
       if (out !== null) return [out];
@@ -122,9 +133,28 @@ export class WasmBackend implements Backend {
     return outs.map((data, i) => this.alloc(outAvals[i].dtype, outAvals[i].size, data));
   }
 
+  /** A primitive with a dedicated kernel builder, cached per signature; null when the builder does not cover it. */
+  #viaBuilder(prim: Prim, build: KernelBuilder, inputs: readonly Operand[], params: object, outAvals: readonly ShapedArray[]): BufferId[] | null {
+    const avals = [...inputs.map((x) => x.aval), ...outAvals];
+    if (avals.some((a) => a.dtype === "float16") || outAvals.some((a) => a.size === 0)) return null;
+    const operand = (a: ShapedArray) => ({ dtype: a.dtype, shape: a.shape, size: a.size });
+    const key = `${prim}|${JSON.stringify(params)}|${avals.map((a) => `${a.dtype}:${a.shape}`)}`;
+    const fn = this.#compiled(key, () => {
+      const kernel = build(inputs.map((x) => operand(x.aval)), params, outAvals.map(operand));
+      if (!kernel) throw new RangeError("not covered"); // cached as null: the reference impl runs it
+      return kernel;
+    });
+    if (!fn) return null;
+    const ids = outAvals.map((a) => this.#allocSlot(a.dtype, a.size));
+    fn(...inputs.map((x) => this.#slot(x.buffer).ptr), ...ids.map((id) => this.#slot(id).ptr));
+    return ids;
+  }
+
   /** Copies, structural and elementwise primitives and reductions as compiled kernels; null when not covered. */
   #viaKernel<P extends FirstOrderPrim>(prim: P, inputs: readonly Operand[], params: PrimParams[P], out: ShapedArray): BufferId | null {
-    if (COPY_PRIMS.has(prim)) {
+    // A bitcast between 4-byte types is a byte copy too (float16 is held as float32, so not it).
+    const sameBytes = prim === Prim.BitcastConvertType && inputs[0].aval.dtype !== "float16" && out.dtype !== "float16" && storedSize(inputs[0].aval.dtype) === storedSize(out.dtype);
+    if (COPY_PRIMS.has(prim) || sameBytes) {
       const src = this.#slot(inputs[0].buffer);
       const id = this.#allocSlot(out.dtype, out.size);
       const bytes = new Uint8Array(this.heap.memory.buffer);

@@ -53,7 +53,10 @@ const intRem: Rule = byLanes((o, [a, b], d) => {
   const zero = o.bin("eq", b, o.i(0));
   return o.sel(zero, a, o.bin(isU(d) ? "remU" : "remS", a, o.sel(zero, o.i(1), b)));
 });
-const shift = (name: "shl" | "shrU" | "shrS"): Rule => (o, [a, b]) => {
+const shift = (name: "shl" | "shrU" | "shrS"): Rule => (o, [a, b], _d, u) => {
+  // A constant count in range is one SIMD shift; a varying count runs lane by lane.
+  const n = u.src[1];
+  if (n.op === KOp.Const && (n.arg as number) >= 0 && (n.arg as number) < 32) return o.shift(name, a, n.arg as number);
   const inRange = o.bin("ltU", b, o.i(32));
   return o.sel(inRange, o.bin(name, a, b), name === "shrS" ? o.shift("shrS", a, 31) : o.i(0));
 };
@@ -370,6 +373,7 @@ export function renderKernel(kernel: Kernel, mod: ModuleCtx): Fn {
       vrange = v;
       // Invariant operands of vector nodes are splatted once, outside the vector loop.
       const pre = new Set(val.toposort().filter(dependsOnV).flatMap((u) => (u.op === KOp.Alu || u.op === KOp.Reduce ? u.src : [])));
+      pre.add(val); // a stored value invariant along the vector range (a broadcast scalar) is splatted too
       for (const s of pre) {
         if (dependsOnV(s) || s.op === KOp.Const || s.dtype === "index" || ![...deps.get(s)!].every((x) => open.has(x))) continue;
         value(s, true);
