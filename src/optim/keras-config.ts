@@ -6,8 +6,8 @@
  * snake_case keys (`learning_rate`, `beta_1`), so configs written by Keras load as well.
  */
 
-/** A value that survives `JSON.stringify` / `JSON.parse` unchanged. */
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+/** A value that survives `JSON.stringify` / `JSON.parse` unchanged (the same type as io's `JsonValue`). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** A Keras object's constructor arguments, as JSON. */
 export type Config = Record<string, JsonValue>;
