@@ -7,9 +7,10 @@ import type { Tracer } from "../../trace/core.js";
 import { propertyRuns } from "../../../tests/helpers/assert.js";
 import { loadRustKernelsSync } from "./dispatch.js";
 import { type KernelExports, conv2dGeometry } from "./kernels.js";
-import type { ConvExport, ConvJob } from "./thread-worker.js";
+import type { ConvExport, ConvPiece } from "./thread-worker.js";
 import {
-  MAX_DEFAULT_THREADS, ranges, runJobs, setMinShareFlops, setThreads, threadCount, threadStats, threadedConv, threadedGemm, warmThreads,
+  MAX_DEFAULT_THREADS, ranges, runJobs, setCallerTakesPieces, setMinShareFlops, setThreads, threadCount, threadStats, threadedConv, threadedGemm,
+  warmThreads,
 } from "./threads.js";
 
 const ex = loadRustKernelsSync() as KernelExports;
@@ -120,6 +121,9 @@ describe("thread pool configuration", () => {
 });
 
 describe("threaded Rust kernels equal the single-thread kernels", () => {
+  // Run with the calling thread taking pieces too, and with every piece on a worker.
+  const modes = [[2, true], [3, true], [2, false]] as const;
+
   it("GEMM: odd sizes, transposes and batches, split by batch, rows or columns, on 2 and 3 threads", () => {
     const shape = fc.record({
       B: fc.integer({ min: 1, max: 4 }), M: fc.integer({ min: 1, max: 70 }), N: fc.integer({ min: 1, max: 70 }), K: fc.integer({ min: 0, max: 40 }),
@@ -127,9 +131,10 @@ describe("threaded Rust kernels equal the single-thread kernels", () => {
     });
     const before = threadStats();
     let splits = 0;
-    for (const threads of [2, 3]) {
+    for (const [threads, caller] of modes) {
       setThreads(threads);
       warmThreads();
+      setCallerTakesPieces(caller);
       fc.assert(
         fc.property(shape, ({ B, M, N, K, ta, tb }) => {
           const a = floats(B * M * K, M);
@@ -144,6 +149,7 @@ describe("threaded Rust kernels equal the single-thread kernels", () => {
         { numRuns: propertyRuns(40) },
       );
     }
+    setCallerTakesPieces(true);
     setThreads(2);
     expect(splits).toBeGreaterThan(0);
     expect(threadStats().calls - before.calls).toBe(splits);
@@ -156,9 +162,10 @@ describe("threaded Rust kernels equal the single-thread kernels", () => {
       k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 2 }), dil: fc.integer({ min: 1, max: 2 }),
       pad: fc.integer({ min: 0, max: 2 }),
     }).filter((g) => g.h + 2 * g.pad >= (g.k - 1) * g.dil + 1 && g.w + g.pad >= (g.k - 1) * g.dil + 1);
-    for (const threads of [2, 3]) {
+    for (const [threads, caller] of modes) {
       setThreads(threads);
       warmThreads();
+      setCallerTakesPieces(caller);
       fc.assert(
         fc.property(geometry, (p) => {
           const c = p.cg * p.groups;
@@ -187,6 +194,7 @@ describe("threaded Rust kernels equal the single-thread kernels", () => {
         { numRuns: propertyRuns(30) },
       );
     }
+    setCallerTakesPieces(true);
     setThreads(2);
   });
 
@@ -216,19 +224,35 @@ describe("threaded Rust kernels equal the single-thread kernels", () => {
 });
 
 describe("thread failures", () => {
-  const job = (fn: ConvExport, sab: SharedArrayBuffer): ConvJob => {
-    const g = conv2dGeometry([1, 4, 4, 1], [2, 2, 1, 1]);
-    const desc = [1, 4, 4, 1, 2, 2, 1, 1, 1, 0, 0, 1, 1, 1, g.oh, g.ow];
-    return { kind: "conv", sab, fn, desc, aOff: 0, aLen: 16, bOff: 16, bLen: 4, yOff: 20, yLen: 9 };
+  // A 1x4x4x1 input, a 2x2 kernel of ones: 9 outputs of 4 each; pieces write 9 floats at yOff.
+  const piece = (fn: ConvExport, yOff: number): ConvPiece => {
+    const desc = [1, 4, 4, 1, 2, 2, 1, 1, 1, 0, 0, 1, 1, 1, 3, 3];
+    return { kind: "conv", fn, desc, aOff: 0, aLen: 16, bOff: 16, bLen: 4, yOff, yLen: 9, partial: false };
+  };
+  const staging = () => {
+    const sab = new SharedArrayBuffer(4 * 128);
+    new Float32Array(sab).fill(1);
+    return sab;
   };
 
-  it("an error inside a worker is thrown on the calling thread, and the pool recovers", () => {
-    const sab = new SharedArrayBuffer(4 * 64);
+  it("workers compute pieces on their own copy of the kernels", () => {
+    const sab = staging();
+    const good = Array.from({ length: 8 }, (_, i) => piece("conv2d_nhwc_f32", 20 + 9 * i));
+    expect(runJobs(ex, sab, good, false)).toEqual([0, 0]); // this thread takes no piece
+    expect([...new Float32Array(sab, 80, 72)]).toEqual(Array(72).fill(4));
     new Float32Array(sab).fill(1);
-    expect(runJobs(ex, [job("conv2d_nhwc_f32", sab), job("conv2d_nhwc_f32", sab)])).toEqual([0, 0]);
-    expect(new Float32Array(sab)[20]).toBe(4);
-    const bad = job("no_such_export" as ConvExport, sab);
-    expect(() => runJobs(ex, [job("conv2d_nhwc_f32", sab), bad])).toThrow(/not a function/);
+    expect(runJobs(ex, sab, good)).toEqual([0, 0]);
+    expect([...new Float32Array(sab, 80, 72)]).toEqual(Array(72).fill(4));
+  });
+
+  it("an error inside a worker is thrown on the calling thread, and the pool recovers", () => {
+    const sab = staging();
+    const good = Array.from({ length: 8 }, (_, i) => piece("conv2d_nhwc_f32", 20 + 9 * i));
+    expect(() => runJobs(ex, sab, [piece("no_such_export" as ConvExport, 20)], false)).toThrow(/kernel thread failed.*not a function/);
+    expect(warmThreads()).toBe(2);
+    // One bad piece among many: whichever thread takes it, the call throws its error.
+    const bad = [...good.slice(0, 4), piece("no_such_export" as ConvExport, 20), ...good.slice(4)];
+    expect(() => runJobs(ex, sab, bad)).toThrow(/not a function/);
     // The failed pool was shut down; a new one starts and splits again.
     expect(warmThreads()).toBe(2);
     const a = floats(64 * 64, 5);
@@ -237,11 +261,11 @@ describe("thread failures", () => {
     expect(out).toEqual(singleGemm(a, a, 1, 64, 64, 64, false, false));
   });
 
-  it("a kernel's non-zero status comes back as that job's status, not as a hang", () => {
-    const sab = new SharedArrayBuffer(4 * 64);
-    const broken = { ...job("conv2d_nhwc_f32", sab), desc: [1, 4, 4, 1, 2, 2, 1, 0, 1, 0, 0, 1, 1, 1, 3, 3] }; // stride 0
-    const statuses = runJobs(ex, [job("conv2d_nhwc_f32", sab), broken]);
-    expect(statuses[0]).toBe(0);
-    expect(statuses[1]).not.toBe(0);
+  it("a kernel's non-zero status comes back as a status, not as a hang", () => {
+    const sab = staging();
+    const broken = { ...piece("conv2d_nhwc_f32", 20), desc: [1, 4, 4, 1, 2, 2, 1, 0, 1, 0, 0, 1, 1, 1, 3, 3] }; // stride 0
+    const statuses = runJobs(ex, sab, [piece("conv2d_nhwc_f32", 20), broken, piece("conv2d_nhwc_f32", 29)]);
+    expect(statuses.some((s) => s !== 0)).toBe(true);
+    expect(runJobs(ex, sab, [piece("conv2d_nhwc_f32", 20), piece("conv2d_nhwc_f32", 29)])).toEqual([0, 0]);
   });
 });

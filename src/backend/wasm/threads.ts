@@ -5,18 +5,20 @@
  *
  * kiln_kernels.wasm has its own, non-shared memory (Debian's Rust 1.63 cannot build it with
  * atomics), so each worker instantiates its own copy. The operands are staged once in a
- * SharedArrayBuffer (instead of the copy into the Rust memory the single-thread path makes); each
- * share copies its slice into its module, computes, and writes its slice of the result back. The
- * main thread runs one share itself and then waits with `Atomics.wait`, so `execute` stays
- * synchronous. GEMM splits by batch, else by rows of M, else by columns of N; convolutions split
- * by batch, the weight gradient into per-share partial sums that the main thread adds.
+ * SharedArrayBuffer (instead of the copy into the Rust memory the single-thread path makes). A
+ * call is cut into pieces (about PIECES_PER_THREAD per thread) that the threads, the calling one
+ * included, take in turn from a shared counter: each copies its piece's slice into its module,
+ * computes, and writes its slice of the result back. The caller then waits with `Atomics.wait`,
+ * so `execute` stays synchronous. GEMM splits by batch, else by rows of M, else by columns of N;
+ * convolutions split by batch, the weight gradient into per-thread partial sums the caller adds.
  *
  * Workers start lazily on the first call big enough to split (that call still runs on one
  * thread), are `unref`'d so they never keep a process alive, and sleep in `Atomics.wait`.
  */
 import type { KernelExports } from "./kernels.js";
 import {
-  CLAIM, type ConvExport, type ConvJob, DEAD, DONE, type GemmJob, JOB_ERROR, JOB_SOURCE, type Job, READY, REQ, SLOT, STATE, STATUS,
+  CLAIM, type ConvExport, type ConvPiece, DEAD, DONE, type GemmPiece, JOB_ERROR, JOB_SOURCE, type Job, type Piece, READY, REQ, SLOT, STATE,
+  STATUS,
   WORKER_SOURCE,
 } from "./thread-worker.js";
 
@@ -42,10 +44,13 @@ const builtin = <T>(id: string): T | undefined => {
 
 /** Below this many floating-point operations per share, the start-up cost of a share outweighs its gain. */
 export const MIN_SHARE_FLOPS = 4e6;
+/** Pieces per thread a split call is cut into: threads take them in turn, so an unlucky thread delays one piece. */
+export const PIECES_PER_THREAD = 4;
 /** The default pool size is the number of cores, at most this. */
 export const MAX_DEFAULT_THREADS = 8;
 
 let minShareFlops = MIN_SHARE_FLOPS;
+let callerTakesPieces = true;
 let requested: number | undefined;
 let kernelModule: object | null = null;
 let pool: Pool | undefined;
@@ -97,6 +102,18 @@ export function setMinShareFlops(flops: number): number {
 }
 
 /**
+ * Whether the calling thread takes pieces too (the default) or only waits, so that every piece
+ * runs on a worker (tests use it to check the workers' results); returns the old setting.
+ * @example
+ * setCallerTakesPieces(false);
+ */
+export function setCallerTakesPieces(on: boolean): boolean {
+  const old = callerTakesPieces;
+  callerTakesPieces = on;
+  return old;
+}
+
+/**
  * Starts the pool now (instead of on the first big kernel call) and waits up to `timeoutMs` for
  * its workers to load the kernels; returns how many threads can take a share (1 when off).
  * @example
@@ -122,17 +139,17 @@ function getPool(): Pool | undefined {
   return pool;
 }
 
-const stats = { calls: 0, workerShares: 0, stolenShares: 0 };
+const stats = { calls: 0, workerJoined: 0, workerSkipped: 0 };
 
 /**
- * Split calls so far, shares run by workers, and worker shares the calling thread ran itself
- * because their worker had not woken yet.
+ * Split calls so far, worker jobs that took part in them, and worker jobs closed unrun because
+ * every piece was taken before the worker woke.
  * @example
  * threadStats().calls; // 0 before the first big GEMM
  */
-export const threadStats = (): { calls: number; workerShares: number; stolenShares: number } => ({ ...stats });
+export const threadStats = (): { calls: number; workerJoined: number; workerSkipped: number } => ({ ...stats });
 
-let mainRunJob: ((ex: KernelExports, job: Job) => number) | undefined;
+let mainRunJob: ((ex: KernelExports, job: Job, next: () => number) => number) | undefined;
 
 /** Threads and their jobs' control words; one job per call per thread. */
 class Pool {
@@ -140,16 +157,20 @@ class Pool {
   broken = false;
   readonly #wt: WorkerThreads;
   readonly #ctl: Int32Array;
+  /** Index in #ctl of the counter the threads take piece numbers from. */
+  readonly #next: number;
   readonly #workers: { worker: NodeWorker; port: NodePort; seq: number }[] = [];
   #sab: SharedArrayBuffer | null = null;
 
   constructor(wt: WorkerThreads, module: object, size: number) {
     this.#wt = wt;
     this.size = size;
-    this.#ctl = new Int32Array(new SharedArrayBuffer((size - 1) * SLOT * 4));
+    this.#next = (size - 1) * SLOT;
+    this.#ctl = new Int32Array(new SharedArrayBuffer((this.#next + 1) * 4));
     for (let index = 0; index < size - 1; index++) {
       const { port1, port2 } = new wt.MessageChannel();
-      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module, ctl: this.#ctl.buffer, index, port: port2 }, transferList: [port2] });
+      const workerData = { module, ctl: this.#ctl.buffer, index, next: this.#next, port: port2 };
+      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [port2] });
       worker.unref();
       port1.unref?.();
       // Without listeners a worker's failure would be an uncaught error on the main thread.
@@ -183,11 +204,15 @@ class Pool {
     return new Float32Array(this.#sab);
   }
 
-  /** Runs `jobs[0]` here and `jobs[1 + i]` on worker `workers[i]`; returns every job's status. */
-  run(ex: KernelExports, jobs: readonly Job[], workers: readonly number[]): number[] {
+  /**
+   * Runs `pieces` on this thread (slot 0) and on `workers` (slots 1...), each taking the next
+   * piece from a shared counter; returns every thread's status.
+   */
+  run(ex: KernelExports, sab: SharedArrayBuffer, pieces: readonly Piece[], workers: readonly number[], callerWorks = callerTakesPieces): number[] {
+    Atomics.store(this.#ctl, this.#next, 0);
     workers.forEach((w, i) => {
       const slot = this.#workers[w];
-      slot.port.postMessage(jobs[i + 1]);
+      slot.port.postMessage({ sab, pieces, slot: i + 1 } satisfies Job);
       Atomics.store(this.#ctl, w * SLOT + REQ, ++slot.seq);
       Atomics.notify(this.#ctl, w * SLOT + REQ);
     });
@@ -197,23 +222,24 @@ class Pool {
     let failure: unknown;
     try {
       mainRunJob ??= new Function(`${JOB_SOURCE}\nreturn runJob;`)() as typeof mainRunJob;
-      mine = mainRunJob!(ex, jobs[0]);
+      if (callerWorks) mine = mainRunJob!(ex, { sab, pieces, slot: 0 }, () => Atomics.add(this.#ctl, this.#next, 1));
     } catch (e) {
       failure = e;
+      Atomics.store(this.#ctl, this.#next, 1 << 30);
     }
-    // Waited for even when this thread's share failed: nothing may still write to the staging area.
+    // Waited for even when this thread failed: nothing may still write to the staging area.
     const deadline = Date.now() + 60_000 + 100 * (Date.now() - t0);
     const statuses = [mine];
-    workers.forEach((w, i) => {
+    for (const w of workers) {
       try {
         const seq = this.#workers[w].seq;
-        const stolen = failure === undefined && Atomics.compareExchange(this.#ctl, w * SLOT + CLAIM, seq - 1, seq) === seq - 1;
-        statuses.push(stolen ? mainRunJob!(ex, jobs[i + 1]) : this.#wait(w, deadline));
-        stats[stolen ? "stolenShares" : "workerShares"]++;
+        const skipped = callerWorks && Atomics.compareExchange(this.#ctl, w * SLOT + CLAIM, seq - 1, seq) === seq - 1;
+        statuses.push(skipped ? 0 : this.#wait(w, deadline));
+        stats[skipped ? "workerSkipped" : "workerJoined"]++;
       } catch (e) {
         failure ??= e;
       }
-    });
+    }
     if (failure !== undefined) {
       shutDown();
       throw failure;
@@ -251,28 +277,31 @@ class Pool {
 }
 
 /**
- * Runs hand-made jobs, `jobs[0]` on this thread and the rest on ready workers, and returns their
- * statuses (a low-level entry for tests of the pool's failure handling).
+ * Runs hand-made pieces on the ready workers, and on this thread unless `callerWorks` is false,
+ * and returns each thread's status (a low-level entry for tests of the pool itself).
  * @example
- * runJobs(ex, [job0, job1]); // [0, 0]
+ * runJobs(ex, sab, [piece0, piece1]); // [0, 0]
  */
-export function runJobs(ex: KernelExports, jobs: readonly Job[]): number[] {
+export function runJobs(ex: KernelExports, sab: SharedArrayBuffer, pieces: readonly Piece[], callerWorks = callerTakesPieces): number[] {
   const p = getPool();
-  const ready = p?.ready() ?? [];
-  if (!p || ready.length < jobs.length - 1) {
-    throw new RangeError(`runJobs: ${jobs.length} jobs need ${jobs.length - 1} ready workers, found ${ready.length}; call warmThreads() first`);
-  }
-  return p.run(ex, jobs, ready.slice(0, jobs.length - 1));
+  if (!p || p.ready().length === 0) throw new RangeError("runJobs: no worker is ready; call setThreads(2) and warmThreads() first");
+  return p.run(ex, sab, pieces, p.ready(), callerWorks);
 }
 
-/** A pool and the workers to give shares to, when `flops` of work (in at most `maxParts` pieces) is worth splitting. */
-function plan(flops: number, maxParts: number): { p: Pool; workers: number[]; parts: number } | null {
-  if (threadCount() < 2 || flops < 2 * minShareFlops || maxParts < 2) return null;
+/**
+ * A pool and the workers to use when `flops` of work (in at most `maxPieces` pieces) is worth
+ * splitting: `threads` (the caller included) and how many pieces to cut it into.
+ */
+function plan(flops: number, maxPieces: number): { p: Pool; workers: number[]; threads: number; pieces: number } | null {
+  if (threadCount() < 2 || flops < 2 * minShareFlops || maxPieces < 2) return null;
   const p = getPool();
   if (!p) return null;
   const ready = p.ready();
-  const parts = Math.min(ready.length + 1, minShareFlops > 0 ? Math.floor(flops / minShareFlops) : Infinity, maxParts);
-  return parts < 2 ? null : { p, workers: ready.slice(0, parts - 1), parts };
+  const perThread = (minFlops: number) => (minFlops > 0 ? Math.floor(flops / minFlops) : Infinity);
+  const threads = Math.min(ready.length + 1, perThread(minShareFlops), maxPieces);
+  if (threads < 2) return null;
+  const pieces = Math.min(maxPieces, PIECES_PER_THREAD * threads, Math.max(threads, perThread(minShareFlops / PIECES_PER_THREAD)));
+  return { p, workers: ready.slice(0, threads - 1), threads, pieces };
 }
 
 /** [lo, hi) pieces of [0, total), at most `parts`, with boundaries on multiples of `align`. */
@@ -296,24 +325,24 @@ export interface GemmShape {
  */
 export function threadedGemm(ex: KernelExports, a: Float32Array, b: Float32Array, g: GemmShape, out: Float32Array): boolean {
   const { B, M, N, K } = g;
-  // Rows and columns are split on micro-tile boundaries (MR = 4, NR = 8 in microkernel.rs).
-  const maxParts = B >= 2 ? Math.max(B, Math.floor(M / 4)) : Math.max(Math.floor(M / 4), Math.floor(N / 8));
-  const pl = plan(2 * B * M * N * K, maxParts);
+  // Rows and columns are cut on micro-tile boundaries (MR = 4, NR = 8 in microkernel.rs).
+  const pl = plan(2 * B * M * N * K, Math.max(B, Math.floor(M / 4), Math.floor(N / 8)));
   if (!pl) return false;
-  let pieces: [number, number, number, number, number, number][];
-  if (B >= pl.parts) pieces = ranges(B, pl.parts, 1).map(([lo, hi]) => [lo, hi, 0, M, 0, N]);
-  else if (M >= 4 * pl.parts) pieces = ranges(M, pl.parts, 4).map(([lo, hi]) => [0, B, lo, hi, 0, N]);
-  else if (N >= 8 * pl.parts) pieces = ranges(N, pl.parts, 8).map(([lo, hi]) => [0, B, 0, M, lo, hi]);
-  else return false;
-  if (pieces.length < 2) return false;
+  const { threads, pieces: n } = pl;
+  let cuts: [number, number, number, number, number, number][];
+  if (B >= n) cuts = ranges(B, n, 1).map(([lo, hi]) => [lo, hi, 0, M, 0, N]);
+  else if (M >= 4 * threads) cuts = ranges(M, n, 4).map(([lo, hi]) => [0, B, lo, hi, 0, N]);
+  else if (N >= 8 * threads) cuts = ranges(N, n, 8).map(([lo, hi]) => [0, B, 0, M, lo, hi]);
+  else cuts = ranges(B, n, 1).map(([lo, hi]) => [lo, hi, 0, M, 0, N]);
+  if (cuts.length < 2) return false;
   const f32 = pl.p.staging(a.length + b.length + B * M * N);
   f32.set(a, 0);
   f32.set(b, a.length);
   const cOff = a.length + b.length;
-  const jobs: GemmJob[] = pieces.map(([b0, b1, m0, m1, n0, n1]) => ({
-    kind: "gemm", sab: f32.buffer as SharedArrayBuffer, aOff: 0, bOff: a.length, cOff, M, N, K, transA: g.transA, transB: g.transB, b0, b1, m0, m1, n0, n1,
+  const pieces: GemmPiece[] = cuts.map(([b0, b1, m0, m1, n0, n1]) => ({
+    kind: "gemm", aOff: 0, bOff: a.length, cOff, M, N, K, transA: g.transA, transB: g.transB, b0, b1, m0, m1, n0, n1,
   }));
-  const statuses = pl.p.run(ex, jobs, pl.workers.slice(0, jobs.length - 1));
+  const statuses = pl.p.run(ex, f32.buffer as SharedArrayBuffer, pieces, pl.workers.slice(0, pieces.length - 1));
   const bad = statuses.find((s) => s !== 0);
   if (bad !== undefined) throw new Error(`internal: gemm_f32 failed with status ${bad}`);
   out.set(f32.subarray(cOff, cOff + B * M * N));
@@ -323,7 +352,7 @@ export function threadedGemm(ex: KernelExports, a: Float32Array, b: Float32Array
 /**
  * One Rust conv export over the 16-u32 descriptor (field order: kernels.ts / conv.rs), split by
  * batch across the pool. null when not split (too small, one sample, threads off); else whether
- * every share's kernel accepted its arguments (false: the caller falls back to the reference).
+ * every piece's kernel accepted its arguments (false: the caller falls back to the reference).
  * @example
  * threadedConv(ex, "conv2d_nhwc_f32", desc, x, w, y); // true
  */
@@ -333,30 +362,30 @@ export function threadedConv(ex: KernelExports, fn: ConvExport, desc: readonly n
   if (!pl) return null;
   const image = h * w * c;
   const grads = oh * ow * o;
-  // Per-sample lengths of the sliced operands (0: passed whole) and of the output (0: per-share partial sums).
+  // Per-sample lengths of the sliced operands (0: passed whole) and of the output (0: per-thread partial sums).
   const [aPer, bPer, yPer] = fn === "conv2d_nhwc_f32" ? [image, 0, grads] : fn === "conv2d_nhwc_grad_input_f32" ? [grads, 0, image] : [image, grads, 0];
-  const pieces = ranges(n, pl.parts, 1);
-  const yPart = yPer === 0 ? out.length : 0;
-  const f32 = pl.p.staging(a.length + b.length + (yPer === 0 ? yPart * pieces.length : out.length));
+  const cuts = ranges(n, pl.pieces, 1);
+  const workers = pl.workers.slice(0, cuts.length - 1);
+  const partial = yPer === 0;
+  const yBase = a.length + b.length;
+  const f32 = pl.p.staging(yBase + (partial ? out.length * (workers.length + 1) : out.length));
   f32.set(a, 0);
   f32.set(b, a.length);
-  const yBase = a.length + b.length;
-  const jobs: ConvJob[] = pieces.map(([lo, hi], i) => ({
-    kind: "conv", sab: f32.buffer as SharedArrayBuffer, fn, desc: [hi - lo, ...desc.slice(1)],
+  if (partial) f32.fill(0, yBase, yBase + out.length * (workers.length + 1));
+  const pieces: ConvPiece[] = cuts.map(([lo, hi]) => ({
+    kind: "conv", fn, desc: [hi - lo, ...desc.slice(1)], partial,
     aOff: lo * aPer, aLen: (hi - lo) * aPer,
     bOff: a.length + lo * bPer, bLen: bPer === 0 ? b.length : (hi - lo) * bPer,
-    yOff: yBase + (yPer === 0 ? i * yPart : lo * yPer), yLen: yPer === 0 ? yPart : (hi - lo) * yPer,
+    yOff: yBase + lo * yPer, yLen: partial ? out.length : (hi - lo) * yPer,
   }));
-  const statuses = pl.p.run(ex, jobs, pl.workers.slice(0, jobs.length - 1));
+  const statuses = pl.p.run(ex, f32.buffer as SharedArrayBuffer, pieces, workers);
   if (statuses.some((s) => s !== 0)) return false;
-  if (yPer !== 0) {
-    out.set(f32.subarray(yBase, yBase + out.length));
-    return true;
-  }
-  out.set(f32.subarray(yBase, yBase + yPart));
-  for (let i = 1; i < jobs.length; i++) {
-    const part = f32.subarray(jobs[i].yOff, jobs[i].yOff + yPart);
-    for (let j = 0; j < yPart; j++) out[j] += part[j];
+  out.set(f32.subarray(yBase, yBase + out.length));
+  if (partial) {
+    for (let t = 1; t <= workers.length; t++) {
+      const part = f32.subarray(yBase + t * out.length, yBase + (t + 1) * out.length);
+      for (let j = 0; j < out.length; j++) out[j] += part[j];
+    }
   }
   return true;
 }
