@@ -18,24 +18,23 @@ export interface Linearized {
 }
 
 /** Flat linearize: `f` maps flat tracers to flat outputs. */
-export function linearizeFlat(f: (...xs: Tracer[]) => readonly unknown[], primals: readonly Tracer[]): Linearized {
+export function linearizeFlat(
+  f: (...xs: Tracer[]) => readonly unknown[],
+  primals: readonly Tracer[],
+  /** How many trailing outputs of `f` are auxiliary: returned as primals, never differentiated. */
+  auxCount: () => number = () => 0,
+): Linearized {
   const n = primals.length;
   const tangentInAvals = primals.map((p) => tangentAval(p.aval));
+  let nOut = 0;
   const fJvp = (...xs: Tracer[]) => {
     const [po, to] = jvpFlat(f, xs.slice(0, n), xs.slice(n));
-    return [...po, ...to.map((t) => (isZero(t) ? zerosOf(t.aval) : t))];
+    nOut = po.length;
+    const differentiated = to.slice(0, to.length - auxCount());
+    return [...po, ...differentiated.map((t) => (isZero(t) ? zerosOf(t.aval) : t))];
   };
   const pvals = [...primals.map((p) => ({ known: p })), ...tangentInAvals.map((a) => ({ unknown: a }))];
-  let nOut = 0;
-  const { program, consts, pvalsOut } = partialEvalFlat(
-    (...xs) => {
-      const outs = fJvp(...xs);
-      nOut = outs.length / 2;
-      return outs;
-    },
-    pvals,
-    (i) => i >= nOut,
-  );
+  const { program, consts, pvalsOut } = partialEvalFlat(fJvp, pvals, (i) => i >= nOut);
   const primalsOut = pvalsOut.slice(0, nOut).map((p) => {
     if (!("known" in p)) {
       throw new Error("internal: a primal output of linearize depends on tangents");

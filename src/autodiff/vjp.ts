@@ -21,16 +21,44 @@ import { type Tangent, instantiate } from "./zero.js";
  *   const [dx] = back(np.onesLike(y)); // cos(x)
  */
 export function vjp(f: (...args: any[]) => unknown, ...primals: unknown[]): [any, (ct: unknown) => any[]] {
+  const [outs, back] = vjpWithAux(f, false, primals);
+  return [outs, back];
+}
+
+/**
+ * vjp of `f`; with `hasAux`, `f` returns `[out, aux]` and aux comes back as plain values (lowered
+ * out of the differentiation, never differentiated), as the third element.
+ */
+export function vjpWithAux(f: (...args: any[]) => unknown, hasAux: boolean, primals: readonly unknown[]): [any, (ct: unknown) => any[], unknown] {
   const [leaves, inTree] = treeFlatten(primals as PyTree);
   const xs = leaves.map((x) => asTracerInput("vjp", x));
   let outTree: TreeDef | null = null;
+  let auxTree: TreeDef | null = null;
+  // Aux leaves that are not Arrays (JS numbers, strings...) pass through untouched.
+  let auxLeaves: unknown[] = [];
+  let nAux = 0;
   const flatF = (...ts: Tracer[]) => {
-    const out = f(...(treeUnflatten(inTree, ts) as unknown[]));
-    const [outs, tree] = treeFlatten(out);
+    let out = f(...(treeUnflatten(inTree, ts) as unknown[]));
+    if (hasAux) {
+      if (!Array.isArray(out) || out.length !== 2) throw new TypeError("grad with hasAux: the function must return [value, aux].");
+      [auxLeaves, auxTree] = treeFlatten(out[1] as PyTree);
+      out = out[0];
+    }
+    const [outs, tree] = treeFlatten(out as PyTree);
     outTree = tree;
-    return outs;
+    const auxArrays = auxLeaves.filter((a): a is Tracer => a instanceof Tracer);
+    nAux = auxArrays.length;
+    return [...outs, ...auxArrays];
   };
-  const lin = linearizeFlat(flatF, xs);
+  const lin0 = linearizeFlat(flatF, xs, () => nAux);
+  const nMain = lin0.primalsOut.length - nAux;
+  let aux: unknown = undefined;
+  if (hasAux) {
+    const lowered = lin0.primalsOut.slice(nMain);
+    let k = 0;
+    aux = treeUnflatten(auxTree!, auxLeaves.map((a) => (a instanceof Tracer ? lowered[k++] : a)));
+  }
+  const lin = { ...lin0, primalsOut: lin0.primalsOut.slice(0, nMain) };
   const outs = treeUnflatten(outTree!, lin.primalsOut);
   const back = (ct: unknown): any[] => {
     const [cts, ctTree] = treeFlatten(ct as PyTree);
@@ -48,7 +76,7 @@ export function vjp(f: (...args: any[]) => unknown, ...primals: unknown[]): [any
     const real = ctsIn.map((c, i) => castLike(instantiate(c), xs[i]));
     return treeUnflatten(inTree, real) as any[];
   };
-  return [outs, back];
+  return [outs, back, aux];
 }
 
 /** Gradients have the input's dtype (float inputs) — JAX's convention. */
@@ -90,21 +118,12 @@ export function valueAndGrad(f: (...args: any[]) => unknown, opts: GradOptions =
     // only an eager call owns its intermediates.
     const scope = isEagerContext() ? tidy : <T>(fn: () => T): T => fn();
     return scope(() => {
-      let aux: unknown = undefined;
       const g = (...diffArgs: unknown[]) => {
         const full = [...args];
         nums.forEach((n, i) => (full[n] = diffArgs[i]));
-        const out = f(...full);
-        if (opts.hasAux) {
-          if (!Array.isArray(out) || out.length !== 2) {
-            throw new TypeError("grad with hasAux: the function must return [value, aux].");
-          }
-          aux = out[1];
-          return out[0];
-        }
-        return out;
+        return f(...full);
       };
-      const [value, back] = vjp(g, ...nums.map((n) => args[n]));
+      const [value, back, aux] = vjpWithAux(g, opts.hasAux === true, nums.map((n) => args[n]));
       if (!(value instanceof Tracer) || value.size !== 1 || !isFloat(value.dtype)) {
         const got = value instanceof Tracer ? value.aval.str() : typeof value;
         throw new TypeError(
