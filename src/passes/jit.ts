@@ -5,7 +5,7 @@
  */
 import { Prim, type Program, ShapedArray } from "../ir/index.js";
 import { Tracer, bind } from "../trace/core.js";
-import { scalarType } from "../trace/array.js";
+import { ConcreteArray, keep, scalarType } from "../trace/array.js";
 import { withDonation } from "../trace/eval-control.js";
 import { ClosedJaxpr, makeJaxpr as makeJaxprRaw, traceFlat } from "../trace/jaxpr-trace.js";
 import { type PyTree, type TreeDef, treeFlatten, treeUnflatten } from "../trace/pytree.js";
@@ -29,6 +29,9 @@ interface Compiled {
   readonly consts: readonly Tracer[];
   readonly outTree: TreeDef;
 }
+
+/** Cached constants outlive any `tidy` scope the first call ran in. */
+const keepConst = (c: Tracer): Tracer => (c instanceof ConcreteArray ? keep(c) : c);
 
 const asList = (x: number | readonly number[] | undefined): number[] => (x === undefined ? [] : typeof x === "number" ? [x] : [...x]);
 
@@ -99,7 +102,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
         return outs;
       }, avals);
       // The cache owns its constants: the caller may dispose the arrays it closed over.
-      compiled = { program: optimize(hoisted.program), consts: hoisted.consts.map((c) => c.retain()), outTree: outTree! };
+      compiled = { program: optimize(hoisted.program), consts: hoisted.consts.map((c) => keepConst(c.retain())), outTree: outTree! };
       cache.set(key, compiled);
     }
     return { compiled, leaves };
@@ -112,7 +115,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     const outs = withDonation(donated, () =>
       bind(Prim.Pjit, [...compiled.consts, ...(leaves as (Tracer | number | boolean)[])], { program: compiled.program, name }),
     );
-    for (const leaf of donated) leaf.dispose();
+    // An output that is a donated input passed straight through is the same Array: keep it.
+    const returned = new Set<unknown>(outs);
+    for (const leaf of donated) if (!returned.has(leaf)) leaf.dispose();
     return treeUnflatten(compiled.outTree, outs);
   }) as unknown as Jitted<F>;
   Object.defineProperty(jitted, "cacheSize", { get: () => cache.size });
