@@ -11,9 +11,9 @@ import { random } from "./numpy/index.js";
 
 export { np, lax, random };
 export { ConcreteArray, tidy, keep, memory } from "./trace/array.js";
-export { Tracer, Tracer as Array, type ArrayLike } from "./trace/core.js";
+export { Tracer, Tracer as Array, type ArrayLike, ensureCompileTimeEval } from "./trace/core.js";
 export { ClosedJaxpr } from "./trace/jaxpr-trace.js";
-export { jit, makeJaxpr, type JitOptions, type Jitted } from "./passes/index.js";
+export { jit, makeJaxpr, evalShape, type JitOptions, type Jitted } from "./passes/index.js";
 export { vmap, type VmapOptions, type AxisSpec } from "./passes/index.js";
 export {
   jvp, vjp, grad, valueAndGrad, jacfwd, jacrev, hessian, linearize, customJvp, customVjp, checkpoint, remat,

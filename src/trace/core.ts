@@ -201,6 +201,23 @@ export function newDynamic(main: MainTrace): Disposable {
   };
 }
 
+/**
+ * Runs `fn` eagerly even inside a transformation: operations whose inputs are all concrete are
+ * computed now instead of being staged (JAX's `ensure_compile_time_eval`). Keras layers use it
+ * to create their weights when they are first built inside a trace.
+ *
+ * @example const w = ensureCompileTimeEval(() => random.normal(random.key(0), [3]));
+ */
+export function ensureCompileTimeEval<T>(fn: () => T): T {
+  const prev = dynamicTrace;
+  dynamicTrace = traceStack[0];
+  try {
+    return fn();
+  } finally {
+    dynamicTrace = prev;
+  }
+}
+
 function findTopTrace(args: readonly BindArg[]): Trace {
   let top = traceStack[0];
   for (const a of args) {
