@@ -1,0 +1,148 @@
+/**
+ * @file Turning Keras identifiers into objects: activations (`"relu"`), initializers
+ * (`"glorot_uniform"`), regularizers (`"l2"`) and constraints (`"max_norm"`) given as strings,
+ * instances or plain functions.
+ */
+import { np, random, type DType, type Tracer } from "../index.js";
+import * as act from "./activations.js";
+import { logSoftmax, softmax } from "./functions.js";
+import { nextGlobalKey } from "./call-context.js";
+
+/** An activation: a Keras name or a function of one Array. */
+export type ActivationLike = string | ((x: Tracer) => Tracer) | null;
+
+const ACTIVATIONS: Record<string, (x: Tracer) => Tracer> = {
+  linear: (x) => x,
+  relu: act.relu,
+  relu6: act.relu6,
+  sigmoid: act.sigmoid,
+  tanh: (x) => np.tanh(x),
+  softmax: (x) => softmax(x, { axis: -1 }),
+  log_softmax: (x) => logSoftmax(x, { axis: -1 }),
+  softplus: act.softplus,
+  softsign: act.softSign,
+  silu: act.silu,
+  swish: act.silu,
+  gelu: (x) => act.gelu(x, { approximate: false }),
+  elu: (x) => act.elu(x),
+  selu: act.selu,
+  celu: (x) => act.celu(x),
+  exponential: (x) => np.exp(x),
+  hard_sigmoid: act.hardSigmoid,
+  hard_silu: act.hardSilu,
+  hard_swish: act.hardSilu,
+  leaky_relu: (x) => act.leakyRelu(x, 0.2),
+  log_sigmoid: act.logSigmoid,
+  mish: act.mish,
+};
+
+/** Names of the activations a string may name. */
+export const activationNames = (): string[] => Object.keys(ACTIVATIONS);
+
+/**
+ * The activation function for a Keras identifier (`null`/undefined: identity).
+ *
+ * @example resolveActivation("relu")(x)
+ */
+export function resolveActivation(a: ActivationLike | undefined): (x: Tracer) => Tracer {
+  if (a === null || a === undefined) return ACTIVATIONS.linear;
+  if (typeof a === "function") return a;
+  const f = ACTIVATIONS[a];
+  if (!f) {
+    throw new TypeError(`Unknown activation ${JSON.stringify(a)}. Expected one of: ${activationNames().join(", ")}, or a function.`);
+  }
+  return f;
+}
+
+/** The identifier of an activation for configs: its name, or null for a function we cannot name. */
+export function activationId(a: ActivationLike | undefined): string | null {
+  if (a === null || a === undefined) return "linear";
+  if (typeof a === "string") return a;
+  for (const [k, f] of Object.entries(ACTIVATIONS)) if (f === a) return k;
+  return null;
+}
+
+/** Something that draws an initial weight value. */
+export interface InitializerObject {
+  sample(key: Tracer, shape: readonly number[], dtype: DType): Tracer;
+  getConfig?(): Record<string, unknown>;
+}
+export type InitializerLike = string | InitializerObject | ((key: Tracer, shape: readonly number[], dtype: DType) => Tracer);
+
+export interface RegularizerObject {
+  call(w: Tracer): Tracer;
+  getConfig?(): Record<string, unknown>;
+}
+export type RegularizerLike = string | RegularizerObject;
+
+export interface ConstraintObject {
+  call(w: Tracer): Tracer;
+  getConfig?(): Record<string, unknown>;
+}
+export type ConstraintLike = string | ConstraintObject;
+
+type Sampler = (key: Tracer, shape: readonly number[], dtype: DType) => Tracer;
+const fromRandom = (f: (k: Tracer, s: number[], dtype?: DType) => Tracer): Sampler => (k, s, d) => f(k, [...s], d);
+const INITIALIZERS: Record<string, Sampler> = {
+  glorot_uniform: fromRandom(random.glorotUniform),
+  glorot_normal: fromRandom(random.glorotNormal),
+  he_uniform: fromRandom(random.heUniform),
+  he_normal: fromRandom(random.heNormal),
+  lecun_uniform: fromRandom(random.lecunUniform),
+  lecun_normal: fromRandom(random.lecunNormal),
+  zeros: (_k, s, d) => np.zeros([...s], { dtype: d }),
+  ones: (_k, s, d) => np.ones([...s], { dtype: d }),
+};
+
+let initializerGetter: ((id: string) => InitializerObject) | null = null;
+let regularizerGetter: ((id: string) => RegularizerObject) | null = null;
+let constraintGetter: ((id: string) => ConstraintObject) | null = null;
+
+/** Installs the Keras class registries for string identifiers (done by the nn entry). */
+export function installGetters(g: {
+  initializer?: (id: string) => InitializerObject;
+  regularizer?: (id: string) => RegularizerObject;
+  constraint?: (id: string) => ConstraintObject;
+}): void {
+  initializerGetter = g.initializer ?? initializerGetter;
+  regularizerGetter = g.regularizer ?? regularizerGetter;
+  constraintGetter = g.constraint ?? constraintGetter;
+}
+
+/** A function `(shape, dtype) -> initial value` (draws its key from the global stream). */
+export function resolveInitializer(init: InitializerLike): (shape: readonly number[], dtype: DType) => Tracer {
+  let sample: Sampler;
+  if (typeof init === "function") sample = init;
+  else if (typeof init === "string") {
+    if (initializerGetter) {
+      const obj = initializerGetter(init);
+      sample = (k, s, d) => obj.sample(k, s, d);
+    } else {
+      const f = INITIALIZERS[init];
+      if (!f) throw new TypeError(`Unknown initializer ${JSON.stringify(init)}. Expected one of: ${Object.keys(INITIALIZERS).join(", ")}.`);
+      sample = f;
+    }
+  } else sample = (k, s, d) => init.sample(k, s, d);
+  return (shape, dtype) => {
+    const key = nextGlobalKey();
+    try {
+      return sample(key, shape, dtype);
+    } finally {
+      key.dispose();
+    }
+  };
+}
+
+export function resolveRegularizer(r: RegularizerLike | null): RegularizerObject | null {
+  if (r === null) return null;
+  if (typeof r !== "string") return r;
+  if (!regularizerGetter) throw new TypeError(`Regularizer ${JSON.stringify(r)}: string identifiers need the kiln/nn entry loaded.`);
+  return regularizerGetter(r);
+}
+
+export function resolveConstraint(c: ConstraintLike | null): ConstraintObject | null {
+  if (c === null) return null;
+  if (typeof c !== "string") return c;
+  if (!constraintGetter) throw new TypeError(`Constraint ${JSON.stringify(c)}: string identifiers need the kiln/nn entry loaded.`);
+  return constraintGetter(c);
+}

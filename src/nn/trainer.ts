@@ -1,0 +1,397 @@
+/**
+ * @file compile / fit / evaluate / predict. `fit` builds ONE pure training step
+ * `(params, state, optState, metricState, x, y, sampleWeight, key) -> (params', state',
+ * optState', metricState', logs)`, jit-compiles it with the old states donated, and reuses it for
+ * every batch (the last, smaller batch gets a second cache entry, compiled once for all epochs).
+ * The model's variables are written back at the end of every epoch, so callbacks see them.
+ */
+import { type PyTree, type Tracer, jit, np, random, tidy, treeFlatten, treeUnflatten, valueAndGrad } from "../index.js";
+import { type Callback, CallbackList, History, type Logs } from "./callbacks.js";
+import {
+  type CompileOptions, type CompiledLoss, type MetricLike, type OptimizerLike, resolveCompile,
+} from "./compile-utils.js";
+import { type ArrayData, arrayData, disposeData, epochBatches, shuffleRng, splitValidation, sliceData, takeRows } from "./data.js";
+import type { Model } from "./model.js";
+import { ProgbarLogger } from "./progbar.js";
+
+export type { CompileOptions } from "./compile-utils.js";
+
+export interface FitOptions {
+  readonly batchSize?: number;
+  readonly epochs?: number;
+  /** 0 silent, 1 progress bar (default), 2 one line per epoch. */
+  readonly verbose?: 0 | 1 | 2 | "auto";
+  readonly callbacks?: readonly Callback[];
+  /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
+  readonly validationSplit?: number;
+  /** `[x, y]` or `[x, y, sampleWeight]` to evaluate at the end of each epoch. */
+  readonly validationData?: readonly [PyTree, PyTree] | readonly [PyTree, PyTree, Tracer];
+  readonly shuffle?: boolean;
+  /** Weight of each class index in the loss, e.g. `{ 0: 1, 1: 5 }`. */
+  readonly classWeight?: Readonly<Record<number, number>>;
+  /** Weight of each sample in the loss, shape [n]. */
+  readonly sampleWeight?: Tracer;
+  readonly initialEpoch?: number;
+  readonly validationBatchSize?: number;
+  /** Run validation every `validationFreq` epochs. */
+  readonly validationFreq?: number;
+  /** Seed for shuffling and dropout keys (default: drawn at random). */
+  readonly seed?: number;
+}
+
+export interface EvaluateOptions {
+  readonly batchSize?: number;
+  readonly verbose?: 0 | 1 | 2 | "auto";
+  readonly sampleWeight?: Tracer;
+  readonly callbacks?: readonly Callback[];
+  /** Return `{ loss, accuracy, ... }` instead of `[loss, accuracy, ...]`. */
+  readonly returnDict?: boolean;
+}
+
+export interface PredictOptions {
+  readonly batchSize?: number;
+  readonly verbose?: 0 | 1 | 2 | "auto";
+  readonly callbacks?: readonly Callback[];
+}
+
+type Dict = Record<string, Tracer>;
+interface TrainState {
+  params: Dict;
+  state: Dict;
+}
+
+/** Log values as numbers, in the metrics' order (loss first), as Keras reports them. */
+const readLogs = (logs: Dict, order: readonly string[]): Logs => {
+  const out: Logs = {};
+  for (const k of [...order.filter((n) => n in logs), ...Object.keys(logs).filter((n) => !order.includes(n))]) {
+    out[k] = logs[k].item() as number;
+    logs[k].dispose();
+  }
+  return out;
+};
+
+/** The training machinery of one Model (exposed as `model.trainer`). */
+export class Trainer {
+  stopTraining = false;
+  #compiled: CompiledLoss | null = null;
+  #optimizer: OptimizerLike | null = null;
+  #metrics: MetricLike[] = [];
+  #train: TrainState | null = null;
+  #optState: PyTree | null = null;
+  #trainStep: ((...a: any[]) => any) | null = null;
+  #testStep: ((...a: any[]) => any) | null = null;
+  #predictStep: ((...a: any[]) => any) | null = null;
+
+  constructor(readonly model: Model) {}
+
+  get optimizer(): OptimizerLike {
+    if (!this.#optimizer) throw new Error(`Model '${this.model.name}': call compile() before training or evaluating.`);
+    return this.#optimizer;
+  }
+
+  get isCompiled(): boolean {
+    return this.#compiled !== null;
+  }
+
+  /** Log names in report order. */
+  get #logOrder(): string[] {
+    return this.#metrics.flatMap((m) => m.names);
+  }
+
+  /** The compiled metrics, loss tracker first. */
+  get metrics(): readonly MetricLike[] {
+    return this.#metrics;
+  }
+
+  compile(opts: CompileOptions): void {
+    const r = resolveCompile(opts, this.model);
+    this.#compiled = r.loss;
+    this.#optimizer = r.optimizer;
+    this.#metrics = r.metrics;
+    this.#disposeTrainState();
+    this.#trainStep = this.#testStep = null;
+  }
+
+  #disposeTrainState(): void {
+    this.#dropWeights();
+    if (this.#optState !== null) for (const l of treeFlatten(this.#optState)[0]) (l as Tracer).dispose();
+    this.#optState = null;
+  }
+
+  /**
+   * The weights being trained (the trainer's own references to the variables' values, which the
+   * donated step consumes) and the optimizer state, created at the first use.
+   */
+  #trainState(sample: ArrayData): TrainState {
+    this.model.ensureBuilt(sample.x);
+    if (!this.#train) {
+      const [p, s] = this.model.paramsAndState();
+      const own = (d: Dict) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v.retain()]));
+      this.#optState ??= tidy(() => this.optimizer.init(p));
+      this.#train = { params: own(p), state: own(s) };
+    }
+    return this.#train;
+  }
+
+  /** Writes the trained weights back into the model's variables and drops the trainer's copies. */
+  #syncWeights(): void {
+    if (!this.#train) return;
+    const t = this.#train;
+    tidy(() => this.model.assignParamsAndState(t.params, t.state));
+    this.#dropWeights();
+  }
+
+  #dropWeights(): void {
+    if (!this.#train) return;
+    for (const l of treeFlatten([this.#train.params, this.#train.state] as PyTree)[0]) (l as Tracer).dispose();
+    this.#train = null;
+  }
+
+  /** The current learning rate (as stored in the optimizer state). */
+  getLearningRate(): number {
+    return this.optimizer.getLearningRate(this.#optState);
+  }
+
+  /** Changes the learning rate without recompiling (ReduceLROnPlateau, LearningRateScheduler). */
+  setLearningRate(lr: number): void {
+    if (this.#optState === null) {
+      throw new Error(`Model '${this.model.name}': the learning rate can be changed once training has started (inside fit), or set it in the optimizer before compile().`);
+    }
+    this.#optState = this.optimizer.setLearningRate(this.#optState, lr);
+  }
+
+  #metricInit(): PyTree {
+    return tidy(() => this.#metrics.map((m) => m.initState()) as PyTree);
+  }
+
+  #updateMetrics(mstate: PyTree, loss: Tracer, y: PyTree, yPred: PyTree, sw: Tracer | null): [PyTree, Dict] {
+    const states = mstate as PyTree[];
+    const next = this.#metrics.map((m, i) => m.update(states[i], { loss, y, yPred, sampleWeight: sw }));
+    const logs: Dict = {};
+    this.#metrics.forEach((m, i) => Object.assign(logs, m.results(next[i])));
+    return [next, logs];
+  }
+
+  #makeTrainStep() {
+    const model = this.model;
+    const loss = this.#compiled!;
+    const opt = this.optimizer;
+    const step = (params: Dict, state: Dict, optState: PyTree, mstate: PyTree, x: PyTree, y: PyTree, sw: Tracer | null, key: Tracer) => {
+      const f = (p: Dict) => {
+        const [yPred, newState, extra] = model.statelessCall(p, state, x, { training: true, key });
+        let total = loss.compute(y, yPred, sw);
+        for (const l of extra) total = total.add(l);
+        return [total, [yPred, newState]];
+      };
+      const [[total, [yPred, newState]], grads] = valueAndGrad(f, { hasAux: true })(params) as [[Tracer, [PyTree, Dict]], Dict];
+      const [updated, newOpt] = opt.statelessApply(optState, grads, params);
+      const constrained = loss.applyConstraints(updated as Dict);
+      const [newM, logs] = this.#updateMetrics(mstate, total, y, yPred, sw);
+      return [constrained, newState, newOpt, newM, logs];
+    };
+    return jit(step, { donateArgnums: [0, 1, 2, 3], name: `${model.name}_train_step` });
+  }
+
+  #makeTestStep() {
+    const model = this.model;
+    const loss = this.#compiled!;
+    const step = (params: Dict, state: Dict, mstate: PyTree, x: PyTree, y: PyTree, sw: Tracer | null) => {
+      const [yPred, , extra] = model.statelessCall(params, state, x, { training: false });
+      let total = loss.compute(y, yPred, sw);
+      for (const l of extra) total = total.add(l);
+      return this.#updateMetrics(mstate, total, y, yPred, sw);
+    };
+    return jit(step, { donateArgnums: [2], name: `${model.name}_test_step` });
+  }
+
+  /** Sample weights of a batch: the given ones times the class weights of its labels. */
+  #batchWeights(b: ArrayData, classWeight: FitOptions["classWeight"]): Tracer | null {
+    if (!classWeight) return b.sampleWeight;
+    const y = treeFlatten(b.y as PyTree)[0];
+    if (y.length !== 1) throw new TypeError("fit: classWeight needs a single output; use sampleWeight for multi-output models.");
+    const labels = y[0] as Tracer;
+    const idx = labels.ndim >= 2 && labels.shape.at(-1)! > 1 ? np.argmax(labels, { axis: -1 }) : labels.reshape([labels.shape[0]]).astype("int32");
+    const maxClass = Math.max(...Object.keys(classWeight).map(Number));
+    const table = np.array(Array.from({ length: maxClass + 1 }, (_, i) => classWeight[i] ?? 1), { dtype: "float32" });
+    const w = np.take(table, np.clip(idx, 0, maxClass), { axis: 0 });
+    return b.sampleWeight ? w.mul(b.sampleWeight) : w;
+  }
+
+  /**
+   * Trains the model. Resolves to a History with per-epoch logs.
+   *
+   * @example const history = await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 128, validationSplit: 0.1 });
+   */
+  async fit(x: PyTree, y: PyTree | undefined, opts: FitOptions = {}): Promise<History> {
+    if (!this.#compiled) throw new Error(`Model '${this.model.name}': call compile({ optimizer, loss }) before fit().`);
+    const batchSize = opts.batchSize ?? 32;
+    const epochs = opts.epochs ?? 1;
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`fit: batchSize must be a positive integer, received ${batchSize}.`);
+    if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be a non-negative integer, received ${epochs}.`);
+    const verbose = opts.verbose === undefined || opts.verbose === "auto" ? 1 : opts.verbose;
+    let data = arrayData(x, y ?? null, opts.sampleWeight ?? null, "fit");
+    let val: ArrayData | null = null;
+    const owned: ArrayData[] = [];
+    if (opts.validationData) {
+      const [vx, vy, vsw] = opts.validationData as unknown as [PyTree, PyTree, Tracer?];
+      val = arrayData(vx, vy, vsw ?? null, "fit: validationData");
+    } else if (opts.validationSplit) {
+      const split = opts.validationSplit;
+      [data, val] = tidy(() => splitValidation(data, split));
+      owned.push(data, val);
+    }
+    const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const rand = shuffleRng(seed);
+    const steps = Math.ceil(data.size / batchSize);
+    const history = new History();
+    const cbs = new CallbackList(
+      [...(verbose > 0 ? [new ProgbarLogger()] : []), ...(opts.callbacks ?? []), history],
+      this.model,
+      { epochs, steps, verbose },
+    );
+    const first = tidy(() => sliceData(data, 0, 1));
+    this.#trainState(first);
+    this.#syncWeights();
+    const trainStep = (this.#trainStep ??= this.#makeTrainStep());
+    this.stopTraining = false;
+    const baseKey = tidy(() => random.key(seed));
+    try {
+      await cbs.call("onTrainBegin");
+      for (let epoch = opts.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
+        await cbs.call("onEpochBegin", epoch);
+        let mstate = this.#metricInit();
+        let logs: Logs = {};
+        const batches = epochBatches(data.size, batchSize, opts.shuffle ?? true, rand);
+        const ts = this.#trainState(first);
+        for (let b = 0; b < batches.length && !this.stopTraining; b++) {
+          await cbs.call("onTrainBatchBegin", b);
+          // Everything made for this batch (rows, weights, key, temporaries) is freed with it.
+          const [p, s, o, m, l] = tidy(() => {
+            const batch = takeRows(data, batches[b]);
+            const sw = this.#batchWeights(batch, opts.classWeight);
+            const key = random.foldIn(baseKey, epoch * steps + b);
+            return trainStep(ts.params, ts.state, this.#optState, mstate, batch.x, batch.y, sw, key);
+          });
+          ts.params = p;
+          ts.state = s;
+          this.#optState = o;
+          mstate = m;
+          logs = readLogs(l, this.#logOrder);
+          await cbs.call("onTrainBatchEnd", b, logs);
+        }
+        for (const leaf of treeFlatten(mstate)[0]) (leaf as Tracer).dispose();
+        this.#syncWeights();
+        const freq = opts.validationFreq ?? 1;
+        if (val && (epoch + 1) % freq === 0) {
+          const vlogs = this.#evaluateData(val, opts.validationBatchSize ?? batchSize);
+          for (const [k, v] of Object.entries(vlogs)) logs[`val_${k}`] = v;
+        }
+        await cbs.call("onEpochEnd", epoch, logs);
+        // Give the event loop a turn (browser repaint, timers, async callbacks).
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      await cbs.call("onTrainEnd");
+    } finally {
+      baseKey.dispose();
+      this.#syncWeights();
+      disposeData(first);
+      owned.forEach(disposeData);
+    }
+    return history;
+  }
+
+  #evaluateData(d: ArrayData, batchSize: number): Logs {
+    if (!this.#compiled) throw new Error(`Model '${this.model.name}': call compile({ optimizer, loss }) before evaluate().`);
+    this.#syncWeights();
+    const [params, state] = this.model.paramsAndState();
+    const testStep = (this.#testStep ??= this.#makeTestStep());
+    let mstate = this.#metricInit();
+    let logs: Dict = {};
+    for (let s = 0; s < d.size; s += batchSize) {
+      for (const v of Object.values(logs)) v.dispose();
+      [mstate, logs] = tidy(() => {
+        const b = sliceData(d, s, Math.min(d.size, s + batchSize));
+        return testStep(params, state, mstate, b.x, b.y, b.sampleWeight);
+      });
+    }
+    for (const leaf of treeFlatten(mstate)[0]) (leaf as Tracer).dispose();
+    return readLogs(logs, this.#logOrder);
+  }
+
+  /**
+   * Loss and metrics over the data, in batches. Returns the loss alone when there are no
+   * metrics, `[loss, ...metrics]` otherwise, or a record with `returnDict`.
+   */
+  evaluate(x: PyTree, y: PyTree | undefined, opts: EvaluateOptions = {}): number | number[] | Logs {
+    const d = arrayData(x, y ?? null, opts.sampleWeight ?? null, "evaluate");
+    this.model.ensureBuilt(x);
+    const logs = this.#evaluateData(d, opts.batchSize ?? 32);
+    if (opts.returnDict) return logs;
+    const values = Object.values(logs);
+    return values.length === 1 ? values[0] : values;
+  }
+
+  #makePredictStep() {
+    const model = this.model;
+    return jit((params: Dict, state: Dict, x: PyTree) => model.statelessCall(params, state, x, { training: false })[0], {
+      name: `${model.name}_predict_step`,
+    });
+  }
+
+  /** Model outputs for `x`, computed in batches and concatenated. */
+  predict(x: PyTree, opts: PredictOptions = {}): PyTree {
+    const d = arrayData(x, null, null, "predict");
+    this.model.ensureBuilt(x);
+    const batchSize = opts.batchSize ?? 32;
+    this.#syncWeights();
+    const [params, state] = this.model.paramsAndState();
+    const predictStep = (this.#predictStep ??= this.#makePredictStep());
+    const parts: Tracer[][] = [];
+    let tree = null as ReturnType<typeof treeFlatten>[1] | null;
+    for (let s = 0; s < d.size; s += batchSize) {
+      const [outs, t] = treeFlatten(
+        tidy(() => {
+          const b = sliceData(d, s, Math.min(d.size, s + batchSize));
+          return predictStep(params, state, b.x) as PyTree;
+        }),
+      );
+      tree = t;
+      parts.push(outs as Tracer[]);
+    }
+    const joined = parts[0].map((_, i) => {
+      if (parts.length === 1) return parts[0][i];
+      const c = np.concatenate(parts.map((p) => p[i]), 0);
+      for (const p of parts) p[i].dispose();
+      return c;
+    });
+    return treeUnflatten(tree!, joined);
+  }
+
+  trainOnBatch(x: PyTree, y: PyTree, opts: { sampleWeight?: Tracer; classWeight?: FitOptions["classWeight"]; returnDict?: boolean } = {}): number | number[] | Logs {
+    if (!this.#compiled) throw new Error(`Model '${this.model.name}': call compile({ optimizer, loss }) before trainOnBatch().`);
+    const batch = arrayData(x, y, opts.sampleWeight ?? null, "trainOnBatch");
+    const ts = this.#trainState(batch);
+    const trainStep = (this.#trainStep ??= this.#makeTrainStep());
+    const [p, s, o, m, l] = tidy(() => {
+      const sw = this.#batchWeights(batch, opts.classWeight);
+      const key = random.key(Math.floor(Math.random() * 2 ** 31));
+      return trainStep(ts.params, ts.state, this.#optState, this.#metricInit(), batch.x, batch.y, sw, key);
+    });
+    Object.assign(ts, { params: p, state: s });
+    this.#optState = o;
+    for (const leaf of treeFlatten(m)[0]) (leaf as Tracer).dispose();
+    this.#syncWeights();
+    const logs = readLogs(l, this.#logOrder);
+    if (opts.returnDict) return logs;
+    const values = Object.values(logs);
+    return values.length === 1 ? values[0] : values;
+  }
+
+  testOnBatch(x: PyTree, y: PyTree, opts: { sampleWeight?: Tracer; returnDict?: boolean } = {}): number | number[] | Logs {
+    return this.evaluate(x, y, { sampleWeight: opts.sampleWeight, returnDict: opts.returnDict, batchSize: Number.MAX_SAFE_INTEGER });
+  }
+
+  predictOnBatch(x: PyTree): PyTree {
+    return this.predict(x, { batchSize: Number.MAX_SAFE_INTEGER });
+  }
+}
