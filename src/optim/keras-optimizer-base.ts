@@ -101,7 +101,10 @@ export abstract class Optimizer {
     numberArg(op, "emaMomentum", o.emaMomentum, 0.99);
     const opt = (k: "weightDecay" | "clipnorm" | "clipvalue" | "globalClipnorm", d?: number) =>
       o[k] === undefined || o[k] === null ? (d ?? null) : numberArg(op, k, o[k], 0, "nonNegative");
-    this.name = typeof o.name === "string" ? o.name : defaults.name;
+    if (o.name !== undefined && o.name !== null && typeof o.name !== "string") {
+      throw new TypeError(`${op}: name must be a string; received ${describe(o.name)}.`);
+    }
+    this.name = o.name ?? defaults.name;
     this.learningRate = lr;
     this.weightDecay = opt("weightDecay", defaults.weightDecay);
     this.clipnorm = opt("clipnorm");
