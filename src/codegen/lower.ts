@@ -272,7 +272,9 @@ function fuse(e: Eqn, ins: readonly Lazy[], nextRange: () => number): Lazy {
           return q;
         });
         if (!ok) return x.at(src, reads);
-        const safe = src.map((s) => selectIdx(ok!, s));
+        // Only padded axes need a safe index (unpadded ones are always in range), so a read stays
+        // contiguous along an unpadded innermost axis and vectorizes.
+        const safe = src.map((s, d) => (s === idx[d] ? s : selectIdx(ok!, s)));
         return kalu(Prim.SelectN, aval.dtype, [ok, v.at([], reads), x.at(safe, reads)]);
       });
     }

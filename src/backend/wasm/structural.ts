@@ -69,7 +69,7 @@ export function structuralKernel(prim: Prim, ins: readonly KernelOperand[], para
       const padValue = kload(kparam(1, ins[1].dtype, 1), kconst(0));
       const ok = inside as UOp | null;
       value = ok
-        ? kalu(Prim.SelectN, out.dtype, [ok, padValue, at(src.map((s) => kalu(Prim.SelectN, "index", [ok, kconst(0), s])))])
+        ? kalu(Prim.SelectN, out.dtype, [ok, padValue, at(src.map((s, d) => (s === rs[d] ? s : kalu(Prim.SelectN, "index", [ok, kconst(0), s]))))])
         : at(src);
       break;
     }
