@@ -10,7 +10,15 @@ const factories = new Map<string, () => Backend>([
   ["wasm", () => new WasmBackend()],
 ]);
 const instances = new Map<string, Backend>();
-let current = "reference";
+/**
+ * The default backend: `wasm` (fast, in Node and browsers), unless the `KILN_BACKEND` environment
+ * variable names another (e.g. `KILN_BACKEND=reference` to run everything on the oracle).
+ */
+function initialBackend(): string {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KILN_BACKEND;
+  return env && env.length > 0 ? env : "wasm";
+}
+let current = initialBackend();
 
 /** Registers a backend factory under `name` (used by the wasm and webgpu backends). */
 export function registerBackend(name: string, factory: () => Backend): void {
@@ -19,6 +27,9 @@ export function registerBackend(name: string, factory: () => Backend): void {
 
 /** The backend that new arrays are created on. */
 export function getBackend(name: string = current): Backend {
+  if (name === current && !factories.has(name)) {
+    throw new Error(`KILN_BACKEND=${name} names no backend. Available backends: ${[...factories.keys()].join(", ")}.`);
+  }
   let b = instances.get(name);
   if (!b) {
     const f = factories.get(name);

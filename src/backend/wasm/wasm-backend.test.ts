@@ -272,10 +272,11 @@ describe("wasm backend end to end", () => {
       const params = [np.array(r(12, 1.1)).reshape([4, 3]), np.array(r(3, 2.3)), np.array(r(6, 0.7)).reshape([3, 2]), np.array(r(2, 0.3))];
       const x = np.array(r(20, 0.9)).reshape([5, 4]);
       const y = np.array(r(10, 1.9)).reshape([5, 2]);
-      const loss = (ps: Tracer[]) => mlp(ps, x, y);
-      const g = grad(loss)(params) as unknown as Tracer[];
-      const gj = jit(grad(loss))(params) as unknown as Tracer[];
-      const l = jit(loss)(params);
+      // x and y are arguments, not captured: a jitted function keeps its captured constants alive.
+      const loss = (ps: Tracer[], xs: Tracer, ys: Tracer) => mlp(ps, xs, ys);
+      const g = grad(loss)(params, x, y) as unknown as Tracer[];
+      const gj = jit(grad(loss))(params, x, y) as unknown as Tracer[];
+      const l = jit(loss)(params, x, y);
       return { loss: host(l), grads: g.map(host), jitGrads: gj.map(host) };
     });
   };
