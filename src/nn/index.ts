@@ -50,3 +50,4 @@ export * as regularizers from "./regularizers.js";
 export * as constraints from "./constraints.js";
 export * as datasets from "./datasets.js";
 export * as utils from "./utils.js";
+export { plotHistory, type PlotOptions } from "./history-plot.js";
