@@ -77,7 +77,8 @@ function windowIndices(dims: readonly number[]): number[][] {
  * @example reduceWindowKernel("max", x, pool2x2, out)?.name // "wasm_reduce_window_max"
  */
 export function reduceWindowKernel(kind: WindowKind, x: KernelOperand, w: WindowParams, out: KernelOperand): Kernel | null {
-  if (x.dtype === "bool" || x.dtype === "float16" || x.dtype !== out.dtype) return null;
+  // An empty operand (every tap padding) stays with the reference: there is nothing to load from.
+  if (x.dtype === "bool" || x.dtype === "float16" || x.dtype !== out.dtype || x.size === 0) return null;
   const rank = x.shape.length;
   const outR = out.shape.map((d, i) => krange(i, d));
   const xp = kparam(0, x.dtype, x.size);
