@@ -22,6 +22,7 @@ export {
 export { stopGradient } from "./numpy/lax-core.js";
 export { tree, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeStructure, registerPyTreeNode, TreeDef, type PyTree } from "./trace/pytree.js";
 export { setBackend, getBackend, backendNames } from "./backend/registry.js";
+export { setThreads, threadCount } from "./backend/wasm/threads.js";
 export {
   ShapedArray, type DType, printProgram, ShapeError, DTypeError, TreeMismatchError, TracerError, BackendError,
   DisposedError, promoteTypes,
