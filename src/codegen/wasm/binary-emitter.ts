@@ -90,6 +90,11 @@ export const Simd = {
  * A function body under construction. Calls name their callee symbolically (`call("exp:f32")`),
  * so helper functions and imports can be added while the body is written.
  */
+/** Appends `src[from, to)` to `out` (a loop: spreading a big array into push overflows the stack). */
+function append(out: number[], src: readonly number[], from: number, to: number): void {
+  for (let i = from; i < to; i++) out.push(src[i]);
+}
+
 export class Code {
   readonly bytes: number[] = [];
   readonly calls: { at: number; sym: string }[] = [];
@@ -150,11 +155,11 @@ export class Code {
     const out: number[] = [];
     let from = 0;
     for (const c of this.calls) {
-      out.push(...this.bytes.slice(from, c.at));
+      append(out, this.bytes, from, c.at);
       uleb(indexOf(c.sym), out);
       from = c.at;
     }
-    out.push(...this.bytes.slice(from));
+    append(out, this.bytes, from, this.bytes.length);
     return out;
   }
 }
@@ -194,7 +199,7 @@ const name = (s: string, out: number[]) => {
 const section = (id: number, body: number[], out: number[]) => {
   out.push(id);
   uleb(body.length, out);
-  out.push(...body);
+  append(out, body, 0, body.length);
 };
 
 /** Encodes a whole module. */
@@ -250,9 +255,11 @@ export function assembleModule(m: ModuleDef): Uint8Array {
     }
     uleb(runs.length, body);
     for (const [n, t] of runs) body.push(...uleb(n), t);
-    body.push(...f.code.resolve(indexOf), Op.end);
+    const code = f.code.resolve(indexOf);
+    append(body, code, 0, code.length);
+    body.push(Op.end);
     uleb(body.length, o);
-    o.push(...body);
+    append(o, body, 0, body.length);
   }), out);
   return new Uint8Array(out);
 }
