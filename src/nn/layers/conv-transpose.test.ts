@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { np, grad, type Tracer } from "../../index.js";
+import { np, grad, jit, type Tracer } from "../../index.js";
 import { expectArray } from "../../../tests/helpers/assert.js";
 import { setRandomSeed } from "../call-context.js";
 import { Input } from "../input-layer.js";
@@ -260,5 +260,13 @@ describe("SeparableConv1D / SeparableConv2D", () => {
     const g = grad((p: Record<string, Tracer>) => np.sum(np.square(layer.statelessCall(p, {}, x)[0])))(params) as Record<string, Tracer>;
     expect(Array.from(g.kernel.dataSync()).every(Number.isFinite)).toBe(true);
     expect(Array.from(g.kernel.dataSync()).some((v) => v !== 0)).toBe(true);
+  });
+
+  it("jit gives the eager results", () => {
+    const x = toKiln(rand([2, 4, 4, 2], 13));
+    for (const layer of [new Conv2DTranspose(3, 3, { strides: 2, padding: "same" }), new DepthwiseConv2D(3, { depthMultiplier: 2 }), new SeparableConv2D(3, 2)]) {
+      const eager = layer.apply(x);
+      expectArray(jit((t: Tracer) => layer.apply(t))(x), eager.toArray() as number[], { atol: 1e-5 });
+    }
   });
 });

@@ -214,6 +214,19 @@ describe("Conv shapes, weights and configs", () => {
     expect([c1.padding, c1.kernelSize]).toEqual(["causal", [3]]);
   });
 
+  it("kernel and bias regularizers add their losses in statelessCall", () => {
+    const sq = { call: (w: Tracer) => np.sum(np.square(w)) };
+    const c = new Conv1D(2, 2, { kernelRegularizer: sq, biasRegularizer: sq, biasInitializer: "ones" });
+    const x = np.ones([1, 4, 3]);
+    c.apply(x);
+    const [params, state] = c.paramsAndState();
+    const [, , losses] = c.statelessCall(params, state, x, { training: true });
+    const k = Array.from(c.kernel.value.dataSync());
+    expect(losses.map((l) => l.item())).toEqual([
+      expect.closeTo(k.reduce((a, v) => a + v * v, 0), 5), 2,
+    ]);
+  });
+
   it("reports bad arguments and inputs clearly", () => {
     expect(() => new Conv2D(3, 3, { groups: 2 })).toThrow(/groups must be a positive integer dividing filters/);
     expect(() => new Conv2D(4, 3, { strides: 2, dilationRate: 2 })).toThrow(/strides > 1 cannot be combined/);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { np, grad, type Tracer } from "../../index.js";
+import { np, grad, jit, type Tracer } from "../../index.js";
 import { expectArray } from "../../../tests/helpers/assert.js";
 import { Input } from "../input-layer.js";
 import { clearSession } from "../variable.js";
@@ -159,4 +159,11 @@ describe("ZeroPadding and Cropping", () => {
     expect(() => new ZeroPadding1D(-1)).toThrow(/padding must be a non-negative integer/);
     expect(() => new Cropping1D().apply(np.ones([4, 2]))).toThrow(/expected inputs of rank 3 \(batch, steps, features\)/);
   });
+});
+
+it("reshaping layers under jit give the eager results", () => {
+  const x = toKiln(rand([1, 4, 5, 2], 13));
+  for (const layer of [new UpSampling2D(2, { interpolation: "bilinear" }), new UpSampling2D([1, 2]), new ZeroPadding2D([[1, 0], [0, 2]]), new Cropping2D([[1, 1], [2, 0]])]) {
+    expectArray(jit((t: Tracer) => layer.apply(t))(x), layer.apply(x).toArray() as number[], { atol: 1e-6 });
+  }
 });
