@@ -16,12 +16,22 @@ import * as constraintClasses from "./constraints.js";
 import { installGetters } from "./resolve.js";
 import * as metricsBase from "./metrics.js";
 import * as metricsConfusion from "./metrics-confusion.js";
+import { installModelServices } from "./model-hooks.js";
+import { summary } from "./summary.js";
+import { loadWeights, saveModel, saveWeights } from "./saving.js";
 
 // String identifiers in layer options ("he_normal", "l2", "max_norm") resolve through the Keras classes.
 installGetters({
   initializer: (id) => initializerClasses.get(id),
   regularizer: (id) => regularizerClasses.get(id),
   constraint: (id) => constraintClasses.get(id),
+});
+
+installModelServices({
+  summary: (m, opts) => summary(m, opts),
+  saveModel: (m, path, opts) => saveModel(m, path, opts),
+  saveWeights: (m, path) => saveWeights(m, path),
+  loadWeights: (m, path) => loadWeights(m, path),
 });
 
 export {
@@ -51,3 +61,8 @@ export * as constraints from "./constraints.js";
 export * as datasets from "./datasets.js";
 export * as utils from "./utils.js";
 export { plotHistory, type PlotOptions } from "./history-plot.js";
+export { summary, type SummaryOptions } from "./summary.js";
+export {
+  saveModel, loadModel, saveWeights, loadWeights, saveModelToBytes, loadModelFromBytes, modelToJSON, modelFromJSON, SerializationError,
+} from "./saving.js";
+export { registerLayer } from "./registry.js";

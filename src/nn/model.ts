@@ -11,6 +11,7 @@ import { InputLayer } from "./input-layer.js";
 import { Layer, type LayerConfig, type LayerOptions } from "./layer.js";
 import { type Node, SymbolicTensor } from "./symbolic.js";
 import { Trainer } from "./trainer.js";
+import { service } from "./model-hooks.js";
 
 export interface ModelOptions extends LayerOptions {
   /** Functional API: the model's inputs (from `Input`), one, an array, or a record by name. */
@@ -181,6 +182,34 @@ export class Model extends Layer {
   /** Outputs for one batch. @example model.predictOnBatch(xb) */
   predictOnBatch(x: any): any {
     return this.trainer.predictOnBatch(x);
+  }
+
+  /**
+   * Prints Keras' summary table (layers, output shapes, parameter counts).
+   *
+   * @example model.summary()
+   */
+  summary(opts: { printFn?: (line: string) => void; lineLength?: number } = {}): void {
+    service("summary")(this, opts);
+  }
+
+  /**
+   * Saves architecture, weights and (when trained) optimizer state to a `.kiln` archive.
+   *
+   * @example model.save("mnist.kiln"); const again = loadModel("mnist.kiln");
+   */
+  save(path: string, opts: { includeOptimizer?: boolean } = {}): void {
+    service("saveModel")(this, path, opts);
+  }
+
+  /** Saves the weights alone to a `.weights.safetensors` file. @example model.saveWeights("m.weights.safetensors") */
+  saveWeights(path: string): void {
+    service("saveWeights")(this, path);
+  }
+
+  /** Loads weights saved by `saveWeights` (names and shapes must match). @example model.loadWeights("m.weights.safetensors") */
+  loadWeights(path: string): void {
+    service("loadWeights")(this, path);
   }
 
   /** Set by callbacks (EarlyStopping, TerminateOnNaN) to end `fit` after the current batch/epoch. */
