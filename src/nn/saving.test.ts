@@ -165,7 +165,7 @@ describe("registry and custom layers", () => {
     class Net extends Model {
       d1 = new layers.Dense(4, { activation: "relu" });
       d2 = new layers.Dense(1);
-      call(x: Tracer): Tracer {
+      override call(x: Tracer): Tracer {
         return this.d2.apply(this.d1.apply(x));
       }
     }

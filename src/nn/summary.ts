@@ -35,7 +35,7 @@ export function readableSize(bytes: number): string {
 /** `101770` -> `101,770`. */
 const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 
-/** Splits `text` into lines of at most `width` characters, at spaces when possible (as rich does). */
+/** Splits `text` into lines of at most `width` characters at spaces (as rich does). */
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   for (const para of text.split("\n")) {
@@ -47,12 +47,8 @@ function wrap(text: string, width: number): string[] {
         continue;
       }
       if (line !== "") lines.push(line);
-      let w = word;
-      while (w.length > width) {
-        lines.push(w.slice(0, width));
-        w = w.slice(width);
-      }
-      line = w;
+      // A word longer than the cell is cut with an ellipsis (rich's default overflow).
+      line = word.length > width ? `${word.slice(0, width - 1)}…` : word;
     }
     lines.push(line);
   }
