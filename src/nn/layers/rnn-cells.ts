@@ -117,8 +117,9 @@ export abstract class RNNCell extends Layer {
     return this.options.biasInitializer ?? "zeros";
   }
 
-  override build(shape: Shape): void {
-    const inDim = shape.at(-1);
+  override build(shape: Shape | [Shape, unknown]): void {
+    // Called directly on [x, states] the shape tree holds the input's shape first.
+    const inDim = (Array.isArray(shape[0]) ? (shape[0] as Shape) : (shape as Shape)).at(-1);
     if (inDim === null || inDim === undefined) {
       throw new RangeError(`${this.className} '${this.name}': the last input dimension must be known, received shape [${shape}].`);
     }

@@ -107,6 +107,7 @@ export class RNN extends Layer {
   }
 
   override build(shape: any): void {
+    if (Array.isArray(shape) && Array.isArray(shape[0])) this.#unpack([]); // a list of inputs: explain the dictionary form
     const s = sequencesShape(shape);
     if (!Array.isArray(s) || s.length < 3) {
       throw new RangeError(`${this.className} '${this.name}': expected inputs of rank >= 3 (batch, time, features), received shape [${s}].`);
@@ -130,7 +131,9 @@ export class RNN extends Layer {
   }
 
   call(inputs: Tracer | RNNInputs, ctx: CallContext): Tracer | Tracer[] {
-    const { x, mask, initial } = this.#unpack(inputs);
+    const { x: raw, mask, initial } = this.#unpack(inputs);
+    // Keras casts floating inputs to the layer's dtype.
+    const x = raw.dtype !== this.dtype && raw.dtype.startsWith("float") ? raw.astype(this.dtype) : raw;
     if (x.ndim < 3) {
       throw new RangeError(`${this.className} '${this.name}': expected inputs of rank >= 3 (batch, time, features), received shape [${x.shape}].`);
     }
