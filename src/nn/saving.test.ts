@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { propertyRuns } from "../../tests/helpers/assert.js";
-import { memory, np, random, type Tracer } from "../index.js";
+import { memory, np, random, treeLeaves, type Tracer } from "../index.js";
+import * as optimizers from "../optim/keras-optimizers.js";
 import { ArchiveError, readArchive, writeArchive, type JsonValue } from "../io/index.js";
 import "./index.js";
 import { Input } from "./input-layer.js";
@@ -97,12 +98,53 @@ describe("model configs and archives", () => {
     expect(saveModelToBytes(model)).toEqual(saveModelToBytes(model));
   });
 
-  it("restores the compile config when the trainer exposes it", async () => {
-    const model = mlp();
-    model.compile({ optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
-    const hasHooks = "compileOptions" in model.trainer;
-    const loaded = loadModelFromBytes(saveModelToBytes(model));
-    expect(loaded.trainer.isCompiled).toBe(hasHooks);
+  it("restores the compile config and the optimizer state", async () => {
+    // The trainer hooks saving.ts reads (compileOptions, get/setOptimizerState) are emulated
+    // here when the Trainer does not have them yet.
+    const proto = Object.getPrototypeOf(mlp().trainer);
+    const real = "getOptimizerState" in proto;
+    const store = new WeakMap<object, { opts?: unknown; state?: unknown }>();
+    const saved = { compile: proto.compile };
+    if (!real) {
+      proto.compile = function (this: object, o: unknown) {
+        saved.compile.call(this, o);
+        store.set(this, { opts: o });
+      };
+      Object.defineProperty(proto, "compileOptions", { get() { return store.get(this)?.opts ?? null; }, configurable: true });
+      proto.getOptimizerState = function (this: object) { return store.get(this)?.state ?? null; };
+      proto.setOptimizerState = function (this: object, s: unknown) { store.get(this)!.state = s; };
+    }
+    try {
+      const model = mlp();
+      model.compile({ optimizer: new optimizers.Adam(0.01), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
+      const x = x6();
+      const y = np.array([0, 1, 1, 0], { dtype: "int32" });
+      if (real) await model.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0 });
+      else {
+        const opt = model.trainer.optimizer;
+        const p = model.paramsAndState()[0];
+        const grads = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, np.onesLike(v)]));
+        (model.trainer as any).setOptimizerState(opt.statelessApply(opt.init(p), grads, p)[1]);
+      }
+      const bytes = saveModelToBytes(model);
+      const names = [...(readArchive(bytes).optimizer?.tensors.keys() ?? [])];
+      expect(names).toContain("count");
+      expect(names.filter((n) => /^(momentums|velocities)\/dense_\d+\/(kernel|bias)$/.test(n)).length).toBe(8);
+      const loaded = loadModelFromBytes(bytes);
+      expect(loaded.trainer.isCompiled).toBe(true);
+      const leaves = (m: Model) => treeLeaves((m.trainer as any).getOptimizerState()).map((l) => Array.from((l as Tracer).dataSync()));
+      expect(leaves(loaded)).toEqual(leaves(model));
+      expect(loaded.evaluate(x, y)).toEqual(model.evaluate(x, y));
+      expect(loadModelFromBytes(bytes, { compile: false }).trainer.isCompiled).toBe(false);
+      expect(readArchive(saveModelToBytes(model, { includeOptimizer: false })).optimizer).toBeUndefined();
+    } finally {
+      if (!real) {
+        proto.compile = saved.compile;
+        delete proto.compileOptions;
+        delete proto.getOptimizerState;
+        delete proto.setOptimizerState;
+      }
+    }
   });
 });
 
