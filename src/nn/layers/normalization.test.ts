@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { np, grad, random, type Tracer } from "../../index.js";
-import { Input, Sequential, layers, optimizers, setRandomSeed, clearSession, type Layer } from "../index.js";
+import { Input, Sequential, optimizers, setRandomSeed, clearSession, type Layer } from "../index.js";
 import { expectArray } from "../../../tests/helpers/assert.js";
+import { Dense } from "./core.js";
 import { BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization } from "./normalization.js";
 
 beforeEach(() => {
@@ -104,7 +105,7 @@ describe("BatchNormalization", () => {
   it("fit moves the moving mean toward the batch mean", async () => {
     const x = np.array(X);
     const y = np.array([[1], [2], [3], [4]]);
-    const model = new Sequential([Input({ shape: [3] }), new BatchNormalization({ momentum: 0.5 }), new layers.Dense(1)]);
+    const model = new Sequential([Input({ shape: [3] }), new BatchNormalization({ momentum: 0.5 }), new Dense(1)]);
     model.compile({ optimizer: new optimizers.SGD(0.01), loss: "mse" });
     await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, shuffle: false });
     const bn = model.layers[0] as BatchNormalization;
