@@ -134,15 +134,15 @@ describe("dropout masks", () => {
   it("are drawn only in training, once per kind (or per gate with recurrent dropout), with values 0 or 1/(1-rate)", () => {
     const cell = new LSTMCell(3, { dropout: 0.5 });
     const xs = np.ones([4, 6]);
-    expect(cell.dropoutMasks(new CallContext({ training: false }), xs)).toEqual({ input: null, recurrent: null });
-    const m = cell.dropoutMasks(new CallContext({ training: true, key: random.key(0) }), xs);
+    expect(cell.dropoutMasks(new CallContext({ training: false }), xs.shape)).toEqual({ input: null, recurrent: null });
+    const m = cell.dropoutMasks(new CallContext({ training: true, key: random.key(0) }), xs.shape);
     expect(m.recurrent).toBeNull();
     expect(m.input!.length).toBe(1);
     expect(m.input![0].shape).toEqual([4, 6]);
     const vals = new Set(Array.from(m.input![0].dataSync()));
     expect([...vals].sort()).toEqual([0, 2]);
     const cell2 = new LSTMCell(3, { dropout: 0.25, recurrentDropout: 0.5 });
-    const m2 = cell2.dropoutMasks(new CallContext({ training: true, key: random.key(0) }), xs);
+    const m2 = cell2.dropoutMasks(new CallContext({ training: true, key: random.key(0) }), xs.shape);
     expect(m2.input!.length).toBe(4);
     expect(m2.recurrent!.length).toBe(4);
     expect(m2.recurrent![0].shape).toEqual([4, 3]);
@@ -152,7 +152,7 @@ describe("dropout masks", () => {
     const cell = new SimpleRNNCell(3, { dropout: 0.5, recurrentDropout: 0.5 });
     cell.apply([x(), [h0(3)]]);
     randomize(cell, 4);
-    const masks = cell.dropoutMasks(new CallContext({ training: true, key: random.key(7) }), x());
+    const masks = cell.dropoutMasks(new CallContext({ training: true, key: random.key(7) }), [3, 5]);
     const [y] = cell.step(x(), [h0(3)], masks);
     const [k, r, b] = cell.getWeights().map(arr);
     const want = refSimpleRNN(mul(arr(x()), arr(masks.input![0])), mul(arr(h0(3)), arr(masks.recurrent![0])), k, r, b);
@@ -161,7 +161,7 @@ describe("dropout masks", () => {
     const gru = new GRUCell(2, { recurrentDropout: 0.5 });
     gru.apply([x(), [h0(2)]]);
     randomize(gru, 5);
-    const gm = gru.dropoutMasks(new CallContext({ training: true, key: random.key(8) }), x());
+    const gm = gru.dropoutMasks(new CallContext({ training: true, key: random.key(8) }), [3, 5]);
     expect(gm.recurrent!.length).toBe(3);
     const [gk, gr, gb] = gru.getWeights().map(arr);
     const [gy] = gru.step(x(), [h0(2)], gm);

@@ -149,18 +149,18 @@ export abstract class RNNCell extends Layer {
   }
 
   /**
-   * Draws the dropout masks for a sequence whose steps have `x`'s shape (only in training, only
-   * for non-zero rates). Values are 0 or `1 / (1 - rate)`.
+   * Draws the dropout masks for a sequence whose steps are `(batch, features)` (only in training,
+   * only for non-zero rates). Values are 0 or `1 / (1 - rate)`.
    */
-  dropoutMasks(ctx: CallContext, x: Tracer): DropoutMasks {
+  dropoutMasks(ctx: CallContext, stepShape: readonly number[], dtype: DType = this.dtype): DropoutMasks {
     const draw = (r: number, shape: number[]): Tracer[] | null => {
       if (!ctx.training || r === 0) return null;
       return Array.from({ length: this.maskCount() }, () => {
         const keep = random.bernoulli(ctx.nextKey(), 1 - r, shape);
-        return np.where(keep, 1 / (1 - r), 0).astype(x.dtype);
+        return np.where(keep, 1 / (1 - r), 0).astype(dtype);
       });
     };
-    return { input: draw(this.dropout, [...x.shape]), recurrent: draw(this.recurrentDropout, [x.shape[0], this.units]) };
+    return { input: draw(this.dropout, [...stepShape]), recurrent: draw(this.recurrentDropout, [stepShape[0], this.units]) };
   }
 
   /** One step: `[output, newStates]` for inputs `x` `[batch, in]` and `states` (each `[batch, size]`). */
@@ -176,7 +176,7 @@ export abstract class RNNCell extends Layer {
     if (states.length !== this.stateSize.length) {
       throw new RangeError(`${this.className} '${this.name}': expected ${this.stateSize.length} state array(s), received ${states.length}.`);
     }
-    return this.step(x, states, this.dropoutMasks(ctx, x));
+    return this.step(x, states, this.dropoutMasks(ctx, x.shape, x.dtype));
   }
 
   /** Input and recurrent projections with their masks. */

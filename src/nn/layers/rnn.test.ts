@@ -2,14 +2,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import "../index.js"; // installs the Keras initializer registry ("orthogonal")
 import { np, random, grad, makeJaxpr, tidy, type Tracer } from "../../index.js";
 import { expectArray } from "../../../tests/helpers/assert.js";
-import { setRandomSeed } from "../call-context.js";
+import { CallContext, setRandomSeed } from "../call-context.js";
 import { Input } from "../input-layer.js";
 import { Layer } from "../layer.js";
 import { Model } from "../model.js";
 import { Sequential } from "../sequential.js";
 import { clearSession } from "../variable.js";
 import { Dense } from "./core.js";
-import { GRUCell, LSTMCell } from "./rnn-cells.js";
+import { GRUCell, LSTMCell, SimpleRNNCell } from "./rnn-cells.js";
 import { Bidirectional, GRU, LSTM, RNN, SimpleRNN, TimeDistributed } from "./rnn.js";
 
 beforeEach(() => {
@@ -291,6 +291,20 @@ describe("training", () => {
     const b = layer.apply(xs(), { training: true, key: random.key(4) });
     expect(arr(a)).toEqual(arr(b));
     expect(arr(a)).not.toEqual(arr(inf));
+  });
+
+  it("one dropout mask per sequence, shared by every step (Keras' DropoutRNNCell)", () => {
+    const layer = new SimpleRNN(3, { dropout: 0.5, recurrentDropout: 0.5, returnSequences: true });
+    layer.apply(xs());
+    randomize(layer, 12);
+    const y = layer.apply(xs(), { training: true, key: random.key(5) });
+    // The layer draws its masks first from the call's key stream: replay them.
+    const m = (layer.cell as SimpleRNNCell).dropoutMasks(new CallContext({ training: true, key: random.key(5) }), [2, 3]);
+    const [k, r, b] = layer.getWeights().map(arr);
+    const [mi, mr] = [arr(m.input![0]), arr(m.recurrent![0])] as M[];
+    const had = (a: M, w: M) => a.map((row, i) => row.map((v, j) => v * w[i][j]));
+    const step: Step = (x, [h]) => simpleStep([k, r, b])(had(x, mi), [had(h, mr)]);
+    expectArray(y, batchMajor(unroll(step, arr(xs()), [zeros(3)])[0]), { rtol: 1e-4, atol: 1e-5 });
   });
 
   it("a small LSTM learns a toy sequence task with fit (loss decreases)", async () => {

@@ -8,7 +8,7 @@
  * automatically between layers; pass the `(batch, time)` boolean mask here). Masked steps keep
  * the previous states, and output the previous output (zeros with `zeroOutputForMask`).
  */
-import { np, lax, type Tracer } from "../../index.js";
+import { np, lax, type DType, type Tracer } from "../../index.js";
 import type { CallContext } from "../call-context.js";
 import { Layer, type LayerConfig, type LayerOptions } from "../layer.js";
 import type { Shape } from "../symbolic.js";
@@ -49,7 +49,7 @@ export type CellLike = Layer & {
   readonly stateSize: number | readonly number[];
   readonly outputSize?: number;
   step?(x: Tracer, states: readonly Tracer[], masks: DropoutMasks): [Tracer, Tracer[]];
-  dropoutMasks?(ctx: CallContext, x: Tracer): DropoutMasks;
+  dropoutMasks?(ctx: CallContext, stepShape: readonly number[], dtype: DType): DropoutMasks;
 };
 
 type LayerClass = { fromConfig(c: LayerConfig, custom?: Record<string, LayerClass>): Layer };
@@ -107,12 +107,19 @@ export class RNN extends Layer {
   }
 
   override build(shape: any): void {
-    if (Array.isArray(shape) && Array.isArray(shape[0])) this.#unpack([]); // a list of inputs: explain the dictionary form
+    if (Array.isArray(shape) && Array.isArray(shape[0])) throw this.#listError();
     const s = sequencesShape(shape);
     if (!Array.isArray(s) || s.length < 3) {
       throw new RangeError(`${this.className} '${this.name}': expected inputs of rank >= 3 (batch, time, features), received shape [${s}].`);
     }
     buildSublayer(this.cell, [s[0], ...s.slice(2)]);
+  }
+
+  #listError(): TypeError {
+    return new TypeError(
+      `${this.className} '${this.name}': received an array of inputs. Pass the sequences alone, or ` +
+        `{ sequences, mask, initialState } for a mask or initial states.`,
+    );
   }
 
   #unpack(inputs: any): { x: Tracer; mask: Tracer | null; initial: Tracer[] | null } {
@@ -121,12 +128,7 @@ export class RNN extends Layer {
       const s = i.initialState;
       return { x: i.sequences, mask: i.mask ?? null, initial: s === null || s === undefined ? null : Array.isArray(s) ? [...s] : [s as Tracer] };
     }
-    if (Array.isArray(inputs)) {
-      throw new TypeError(
-        `${this.className} '${this.name}': received an array of inputs. Pass the sequences alone, or ` +
-          `{ sequences, mask, initialState } for a mask or initial states.`,
-      );
-    }
+    if (Array.isArray(inputs)) throw this.#listError();
     return { x: inputs as Tracer, mask: null, initial: null };
   }
 
@@ -151,7 +153,7 @@ export class RNN extends Layer {
       throw new RangeError(`${this.className} '${this.name}': expected a mask of shape [${batch}, ${time}], received [${mask.shape}].`);
     }
     const cell = this.cell;
-    const masks = cell.dropoutMasks?.(ctx, stepAt(np.moveaxis(x, 1, 0), 0)) ?? { input: null, recurrent: null };
+    const masks = cell.dropoutMasks?.(ctx, [batch, ...x.shape.slice(2)], x.dtype) ?? { input: null, recurrent: null };
     const cellStep = (xt: Tracer, st: Tracer[]): [Tracer, Tracer[]] => {
       const [y, ns] = cell.step ? cell.step(xt, st, masks) : (cell.call([xt, st], ctx) as [Tracer, Tracer | Tracer[]]);
       return [y, Array.isArray(ns) ? ns : [ns]];
