@@ -4,3 +4,6 @@
  */
 export { Callback, CallbackList, History, LambdaCallback, type Logs, type TrainingParams, type LambdaHooks } from "./callbacks.js";
 export { ProgbarLogger } from "./progbar.js";
+export {
+  EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, formatFilepath,
+} from "./callbacks-builtin.js";

@@ -10,22 +10,12 @@
  *   model.compile({ optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
  *   await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 128, validationSplit: 0.1 });
  */
-import * as initializerClasses from "./initializers-keras.js";
-import * as regularizerClasses from "./regularizers.js";
-import * as constraintClasses from "./constraints.js";
-import { installGetters } from "./resolve.js";
 import * as metricsBase from "./metrics.js";
 import * as metricsConfusion from "./metrics-confusion.js";
 import { installModelServices } from "./model-hooks.js";
 import { summary } from "./summary.js";
 import { loadWeights, saveModel, saveWeights } from "./saving.js";
 
-// String identifiers in layer options ("he_normal", "l2", "max_norm") resolve through the Keras classes.
-installGetters({
-  initializer: (id) => initializerClasses.get(id),
-  regularizer: (id) => regularizerClasses.get(id),
-  constraint: (id) => constraintClasses.get(id),
-});
 
 installModelServices({
   summary: (m, opts) => summary(m, opts),

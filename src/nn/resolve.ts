@@ -7,6 +7,9 @@ import { np, random, type DType, type Tracer } from "../index.js";
 import * as act from "./activations.js";
 import { logSoftmax, softmax } from "./functions.js";
 import { nextGlobalKey } from "./call-context.js";
+import * as initializerClasses from "./initializers-keras.js";
+import * as regularizerClasses from "./regularizers.js";
+import * as constraintClasses from "./constraints.js";
 
 /** An activation: a Keras name or a function of one Array. */
 export type ActivationLike = string | ((x: Tracer) => Tracer) | null;
@@ -67,19 +70,23 @@ export interface InitializerObject {
   sample(key: Tracer, shape: readonly number[], dtype: DType): Tracer;
   getConfig?(): Record<string, unknown>;
 }
-export type InitializerLike = string | InitializerObject | ((key: Tracer, shape: readonly number[], dtype: DType) => Tracer);
+export type InitializerLike =
+  | string
+  | InitializerObject
+  | SerializedObject
+  | ((key: Tracer, shape: readonly number[], dtype: DType) => Tracer);
 
 export interface RegularizerObject {
   call(w: Tracer): Tracer;
   getConfig?(): Record<string, unknown>;
 }
-export type RegularizerLike = string | RegularizerObject;
+export type RegularizerLike = string | RegularizerObject | SerializedObject;
 
 export interface ConstraintObject {
   call(w: Tracer): Tracer;
   getConfig?(): Record<string, unknown>;
 }
-export type ConstraintLike = string | ConstraintObject;
+export type ConstraintLike = string | ConstraintObject | SerializedObject;
 
 type Sampler = (key: Tracer, shape: readonly number[], dtype: DType) => Tracer;
 const fromRandom = (f: (k: Tracer, s: number[], dtype?: DType) => Tracer): Sampler => (k, s, d) => f(k, [...s], d);
@@ -94,15 +101,27 @@ const INITIALIZERS: Record<string, Sampler> = {
   ones: (_k, s, d) => np.ones([...s], { dtype: d }),
 };
 
-let initializerGetter: ((id: string) => InitializerObject) | null = null;
-let regularizerGetter: ((id: string) => RegularizerObject) | null = null;
-let constraintGetter: ((id: string) => ConstraintObject) | null = null;
+/** A getter takes a string identifier or a serialized `{ className, config }` record. */
+type Getter<T> = (id: string | SerializedObject) => T;
+// The Keras class registries; `installGetters` may wrap them (loading a model bounds initializers).
+let initializerGetter: Getter<InitializerObject> | null = (id) => initializerClasses.get(id as never);
+let regularizerGetter: Getter<RegularizerObject> | null = (id) => regularizerClasses.get(id as never);
+let constraintGetter: Getter<ConstraintObject> | null = (id) => constraintClasses.get(id as never);
+
+/** An option object as configs store it. */
+export interface SerializedObject {
+  readonly className: string;
+  readonly config?: Record<string, unknown>;
+}
+
+const isSerialized = (x: unknown): x is SerializedObject =>
+  typeof x === "object" && x !== null && typeof (x as SerializedObject).className === "string" && !("call" in x) && !("sample" in x);
 
 /** Installs the Keras class registries for string identifiers (done by the nn entry). */
 export function installGetters(g: {
-  initializer?: (id: string) => InitializerObject;
-  regularizer?: (id: string) => RegularizerObject;
-  constraint?: (id: string) => ConstraintObject;
+  initializer?: Getter<InitializerObject>;
+  regularizer?: Getter<RegularizerObject>;
+  constraint?: Getter<ConstraintObject>;
 }): void {
   initializerGetter = g.initializer ?? initializerGetter;
   regularizerGetter = g.regularizer ?? regularizerGetter;
@@ -113,16 +132,19 @@ export function installGetters(g: {
 export function resolveInitializer(init: InitializerLike): (shape: readonly number[], dtype: DType) => Tracer {
   let sample: Sampler;
   if (typeof init === "function") sample = init;
-  else if (typeof init === "string") {
+  else if (typeof init === "string" || isSerialized(init)) {
     if (initializerGetter) {
       const obj = initializerGetter(init);
       sample = (k, s, d) => obj.sample(k, s, d);
     } else {
-      const f = INITIALIZERS[init];
+      const f = typeof init === "string" ? INITIALIZERS[init] : undefined;
       if (!f) throw new TypeError(`Unknown initializer ${JSON.stringify(init)}. Expected one of: ${Object.keys(INITIALIZERS).join(", ")}.`);
       sample = f;
     }
-  } else sample = (k, s, d) => init.sample(k, s, d);
+  } else {
+    const obj = init as InitializerObject;
+    sample = (k, s, d) => obj.sample(k, s, d);
+  }
   return (shape, dtype) => {
     const key = nextGlobalKey();
     try {
@@ -135,14 +157,14 @@ export function resolveInitializer(init: InitializerLike): (shape: readonly numb
 
 export function resolveRegularizer(r: RegularizerLike | null): RegularizerObject | null {
   if (r === null) return null;
-  if (typeof r !== "string") return r;
+  if (typeof r !== "string" && !isSerialized(r)) return r as RegularizerObject;
   if (!regularizerGetter) throw new TypeError(`Regularizer ${JSON.stringify(r)}: string identifiers need the kiln/nn entry loaded.`);
   return regularizerGetter(r);
 }
 
 export function resolveConstraint(c: ConstraintLike | null): ConstraintObject | null {
   if (c === null) return null;
-  if (typeof c !== "string") return c;
+  if (typeof c !== "string" && !isSerialized(c)) return c as ConstraintObject;
   if (!constraintGetter) throw new TypeError(`Constraint ${JSON.stringify(c)}: string identifiers need the kiln/nn entry loaded.`);
   return constraintGetter(c);
 }

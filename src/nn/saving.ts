@@ -284,13 +284,13 @@ export function modelFromArchive(data: ArchiveData, opts: LoadOptions = {}): Mod
   const cfg = data.config as Record<string, JsonValue>;
   const { compileConfig: compiled, ...modelJson } = cfg && typeof cfg === "object" && !Array.isArray(cfg) ? cfg : ({} as Record<string, JsonValue>);
   // Layers' own default initializers (strings) are bounded too, while this model is built.
-  installGetters({ initializer: (id) => guard(initializerClasses.get(id)) });
+  installGetters({ initializer: (id) => guard(initializerClasses.get(id as JsonValue)) });
   let model: Model;
   try {
     model = modelFromJSON(modelJson, { customObjects: opts.customObjects, wrapInitializer: guard });
   } finally {
     budget.active = false;
-    installGetters({ initializer: (id) => initializerClasses.get(id) });
+    installGetters({ initializer: (id) => initializerClasses.get(id as JsonValue) });
   }
   matchWeights(model, tensors, "loadModel");
   assignWeights(model, tensors);

@@ -78,6 +78,7 @@ export class Trainer {
   #metrics: MetricLike[] = [];
   #train: TrainState | null = null;
   #optState: PyTree | null = null;
+  #compileOptions: CompileOptions | null = null;
   #trainStep: ((...a: any[]) => any) | null = null;
   #testStep: ((...a: any[]) => any) | null = null;
   #predictStep: ((...a: any[]) => any) | null = null;
@@ -103,7 +104,31 @@ export class Trainer {
     return this.#metrics;
   }
 
+  /** The options of the last `compile` (saved with the model). */
+  get compileOptions(): CompileOptions | null {
+    return this.#compileOptions;
+  }
+
+  /** The optimizer state (null before the first training step). */
+  getOptimizerState(): PyTree | null {
+    return this.#optState;
+  }
+
+  /** Replaces the optimizer state (used when loading a saved model); the old one is released. */
+  setOptimizerState(state: PyTree): void {
+    const old = this.#optState;
+    this.#optState = state;
+    if (old !== null) this.#releaseReplaced(old, state);
+  }
+
+  /** Disposes the leaves of `old` that `next` no longer holds. */
+  #releaseReplaced(old: PyTree, next: PyTree): void {
+    const kept = new Set(treeFlatten(next)[0]);
+    for (const l of treeFlatten(old)[0]) if (!kept.has(l)) (l as Tracer).dispose();
+  }
+
   compile(opts: CompileOptions): void {
+    this.#compileOptions = opts;
     const r = resolveCompile(opts, this.model);
     this.#compiled = r.loss;
     this.#optimizer = r.optimizer;
@@ -157,7 +182,9 @@ export class Trainer {
     if (this.#optState === null) {
       throw new Error(`Model '${this.model.name}': the learning rate can be changed once training has started (inside fit), or set it in the optimizer before compile().`);
     }
-    this.#optState = this.optimizer.setLearningRate(this.#optState, lr);
+    const old = this.#optState;
+    this.#optState = tidy(() => this.optimizer.setLearningRate(old, lr));
+    this.#releaseReplaced(old, this.#optState);
   }
 
   #metricInit(): PyTree {

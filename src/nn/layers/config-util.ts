@@ -12,6 +12,8 @@ export function serializeObject(x: unknown): unknown {
         `Use a string identifier or an object with getConfig().`,
     );
   }
-  const o = x as { getConfig?: () => unknown; className?: string; constructor: { name: string } };
+  const o = x as { getConfig?: () => unknown; className?: string; config?: unknown; constructor: { name: string } };
+  // Already serialized (a config read back from JSON): keep it as it is.
+  if (!o.getConfig && typeof o.className === "string") return { className: o.className, config: o.config ?? {} };
   return { className: o.className ?? o.constructor.name, config: o.getConfig ? o.getConfig() : {} };
 }

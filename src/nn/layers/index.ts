@@ -29,3 +29,6 @@ export { Embedding } from "./embedding.js";
 export { SimpleRNNCell, LSTMCell, GRUCell } from "./rnn-cells.js";
 export { RNN, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed } from "./rnn.js";
 export { MultiHeadAttention, Attention, AdditiveAttention } from "./attention.js";
+export {
+  Normalization, Rescaling, CategoryEncoding, GaussianNoise, GaussianDropout, RandomFlip, RandomTranslation, RandomRotation,
+} from "./preprocessing.js";
