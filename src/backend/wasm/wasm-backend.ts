@@ -224,17 +224,22 @@ export class WasmBackend implements Backend {
     const ex = this.#rust;
     if (!ex || out.dtype !== "float32" || inputs.some((x) => x.aval.dtype !== "float32")) return null;
     if (prim !== Prim.DotGeneral && prim !== Prim.ConvGeneralDilated) return null;
-    // Computed into a host array first: the Rust module has its own memory, and allocating ours
-    // could detach the operand views.
-    const result = new Float32Array(out.size);
+    // The result buffer is allocated first, so the operand views taken next stay valid: nothing
+    // else allocates in our heap during the call (the Rust module has its own memory). The
+    // kernels write every element of the result straight into it.
+    const id = this.#allocSlot("float32", out.size);
+    const result = this.view(id) as Float32Array;
     const [a, b] = inputs.map(({ buffer, aval }) => ({ data: this.view(buffer), shape: aval.shape, dtype: aval.dtype }));
     const ok =
       prim === Prim.DotGeneral
         ? gemmDot(ex, a, b, params as PrimParams[Prim.DotGeneral], result)
         : rustConv(ex, a, b, params as PrimParams[Prim.ConvGeneralDilated], result, out.shape);
-    if (!ok) return null;
+    if (!ok) {
+      this.release(id);
+      return null;
+    }
     this.#rustCalls++;
-    return this.alloc("float32", out.size, result);
+    return id;
   }
 
   /** Kernel signatures compiled, those the renderer refused (they run on the reference impls), and Rust kernel calls. */
