@@ -1,7 +1,7 @@
 /**
  * @file Copies the non-TypeScript files that modules load at run time into dist/, next to their
  * compiled modules: today the committed WebAssembly kernels. `tsc` copies only what it emits,
- * and src/backend/wasm/kernels.ts finds kiln_kernels.wasm relative to its own URL, so dist/ must
+ * and src/backend/wasm/kernels.ts finds kiln_kernels{,_relaxed}.wasm relative to its own URL, so dist/ must
  * mirror src/'s layout. Run after `tsc -p tsconfig.build.json`: node scripts/copy-assets.mjs
  */
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const assets = ["codegen/kernels/kiln_kernels.wasm"];
+const assets = ["codegen/kernels/kiln_kernels.wasm", "codegen/kernels/kiln_kernels_relaxed.wasm"];
 
 for (const rel of assets) {
   const from = join(root, "src", rel);

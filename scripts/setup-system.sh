@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs the system packages Kiln's tests and examples need on Debian 12 (bookworm):
 # the Fashion-MNIST dataset. Idempotent; runs apt-get only when something is missing.
-# KILN_BUILD_KERNELS=1 also installs Debian's Rust 1.63 for wasm32 (about 116 MB), needed only to
-# rebuild src/codegen/kernels/kiln_kernels.wasm (npm run build:kernels); tests use the committed one.
+# KILN_BUILD_KERNELS=1 also installs Debian's Rust 1.96 from bookworm-security (rustc-web, cargo-web,
+# rust-web-src for build-std of core, lld-22 for wasm-ld-22; about 147 MB), needed only to rebuild
+# src/codegen/kernels/kiln_kernels{,_relaxed}.wasm (npm run build:kernels); tests use the committed
+# ones. It conflicts with Debian's rustc 1.63 (package rustc), which apt removes.
 set -euo pipefail
 need=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 if [ "${KILN_BUILD_KERNELS:-0}" = "1" ]; then
-  if [ ! -x /usr/bin/rustc ] || [ ! -x /usr/bin/cargo ] || [ ! -x /usr/bin/lld-14 ] \
-    || [ ! -d /usr/lib/rustlib/wasm32-unknown-unknown ]; then
-    need+=(rustc cargo libstd-rust-dev-wasm32 lld-14)
+  if ! /usr/bin/rustc -V 2> /dev/null | grep -q '^rustc 1\.96\.' || [ ! -x /usr/bin/cargo ] \
+    || ! command -v wasm-ld-22 > /dev/null || [ ! -d /usr/src/rustc-1.96.0/library/vendor ]; then
+    need+=(rustc-web cargo-web rust-web-src lld-22)
   fi
 fi
 if [ ${#need[@]} -gt 0 ]; then

@@ -4,8 +4,9 @@
 //! V8 on x86-64 has 15 allocatable xmm registers and, without FMA, each multiply-add needs a
 //! temporary. 4 rows x 2 vectors (4x8: 8 accumulators, 2 B vectors, a broadcast A value and a
 //! product) and 2x16 measured alike and about twice as fast as 5x8, 6x8, 3x12 or 4x12, whose
-//! accumulators spill (see README.md for the numbers). 4x8 wastes less on narrow matrices. Every multiply-add goes through `madd`, the one place
-//! a relaxed-SIMD build would swap `f32x4_add(acc, f32x4_mul(a, b))` for `f32x4_relaxed_madd`.
+//! accumulators spill (see README.md for the numbers). 4x8 wastes less on narrow matrices.
+//! Every multiply-add of GEMM (and so of conv2d, which runs on it) goes through `madd`, the one
+//! place the relaxed-SIMD build differs from the plain one.
 
 use core::arch::wasm32::*;
 
@@ -15,8 +16,18 @@ pub const MR: usize = 4;
 pub const NV: usize = 2;
 pub const NR: usize = 4 * NV;
 
-/// acc + a * b, rounded twice. Rust 1.63 has no relaxed-SIMD intrinsics, so there is no fused
-/// variant yet; a build with `+relaxed-simd` would define this with `f32x4_relaxed_madd`.
+/// acc + a * b. A build with `-C target-feature=+relaxed-simd` (kiln_kernels_relaxed.wasm) uses
+/// `f32x4.relaxed_madd`, which x86-64 and arm64 engines run as one fused multiply-add (one
+/// rounding, and no temporary register); engines may also lower it to mul + add, so results
+/// differ from the plain build by at most one rounding per step either way.
+#[cfg(target_feature = "relaxed-simd")]
+#[inline(always)]
+pub fn madd(acc: v128, a: v128, b: v128) -> v128 {
+    f32x4_relaxed_madd(a, b, acc)
+}
+
+/// acc + a * b, rounded twice (plain SIMD128: kiln_kernels.wasm).
+#[cfg(not(target_feature = "relaxed-simd"))]
 #[inline(always)]
 pub fn madd(acc: v128, a: v128, b: v128) -> v128 {
     f32x4_add(acc, f32x4_mul(a, b))
