@@ -7,7 +7,7 @@
  *   const loss = new losses.SparseCategoricalCrossentropy({ fromLogits: true });
  *   const l = loss.compute(labels, logits); // scalar: the mean over the batch
  */
-import { np, lax, ShapeError, type Tracer } from "../index.js";
+import { np, ShapeError, type Tracer } from "../index.js";
 import {
   type BinaryFocalOptions, type Config, type CrossentropyOptions, EPSILON, type HuberOptions, type LossAxisOptions, type LossFn,
   type LossInput, type SparseCrossentropyOptions, binaryCrossentropy, binaryFocalCrossentropy, categoricalCrossentropy,
