@@ -146,7 +146,10 @@ function permute(x: RefArray, perm: readonly number[]): TypedArray {
   return referenceImpls[Prim.Transpose]([x], { permutation: perm }, [new ShapedArray(shape, x.dtype)])[0];
 }
 
-/** Runs `body` with blocks of the Rust module's heap holding `arrays` (numbers: that many zero floats). */
+/**
+ * Runs `body` with blocks of the Rust module's heap holding `arrays` (numbers: that many floats,
+ * left unset: every kernel called this way overwrites its whole result).
+ */
 function withRustBlocks<T>(ex: KernelExports, arrays: readonly (Float32Array | Uint32Array | number)[], body: (ptrs: number[]) => T): T {
   const ptrs: number[] = [];
   try {
@@ -157,8 +160,7 @@ function withRustBlocks<T>(ex: KernelExports, arrays: readonly (Float32Array | U
       ptrs.push(p);
     }
     arrays.forEach((a, i) => {
-      if (typeof a === "number") new Uint8Array(ex.memory.buffer, ptrs[i], a * 4).fill(0);
-      else new (a instanceof Uint32Array ? Uint32Array : Float32Array)(ex.memory.buffer, ptrs[i], a.length).set(a);
+      if (typeof a !== "number") new (a instanceof Uint32Array ? Uint32Array : Float32Array)(ex.memory.buffer, ptrs[i], a.length).set(a);
     });
     return body(ptrs);
   } finally {
@@ -189,17 +191,100 @@ export function gemmDot(ex: KernelExports, lhs: RefArray, rhs: RefArray, params:
   return true;
 }
 
+/** An operand resident in the Rust kernels' memory (the backend's heap when they are loaded). */
+export interface Resident {
+  readonly ptr: number;
+  readonly shape: Shape;
+}
+
+/** A GEMM epilogue: `bias` points at N floats (0: none); `activation` is an `ACTIVATIONS` code. */
+export interface GemmEpilogue {
+  readonly bias: number;
+  readonly activation: number;
+}
+
+const NO_EPILOGUE: GemmEpilogue = { bias: 0, activation: 0 };
+
+const f32View = (ex: KernelExports, ptr: number, n: number) => new Float32Array(ex.memory.buffer, ptr, n);
+
+/**
+ * `x` with its axes in the order `perm`, resident: `x.ptr` itself for the identity, else a new
+ * block (pushed on `temps`) holding the transposed copy.
+ */
+function residentPermuted(ex: KernelExports, x: Resident, perm: readonly number[], temps: number[]): number {
+  if (isIdentity(perm)) return x.ptr;
+  const size = x.shape.reduce((a, b) => a * b, 1);
+  const p = ex.kiln_alloc(Math.max(size * 4, 4));
+  if (p === 0) throw new RangeError(`wasm backend: the Rust kernels could not allocate ${size * 4} bytes`);
+  temps.push(p);
+  // The source view is made after the allocation, which may have grown (detached) the memory.
+  const t = permute({ data: f32View(ex, x.ptr, size), shape: x.shape, dtype: "float32" }, perm);
+  f32View(ex, p, size).set(t);
+  return p;
+}
+
+/**
+ * float32 dot_general on operands already in the Rust kernels' memory, written straight into
+ * the result block at `outPtr`, optionally with a fused `epilogue` (out = act(lhs . rhs + bias)).
+ * Contracting dimensions on either side are read through the GEMM's transpose flags; only
+ * other axis orders (batch axes not leading) are transposed into a temporary block.
+ *
+ * @example gemmResident(ex, { ptr: pa, shape: [2, 3] }, { ptr: pb, shape: [3, 4] }, params, pc)
+ */
+export function gemmResident(
+  ex: KernelExports, lhs: Resident, rhs: Resident, params: PrimParams[Prim.DotGeneral], outPtr: number,
+  epilogue: GemmEpilogue = NO_EPILOGUE,
+): void {
+  const { lc, rc, lb, rb, lFree, rFree, B, M, K, N } = dotGeometry(lhs.shape, rhs.shape, params.dimensionNumbers);
+  if (B * M * N === 0) return;
+  const transA = !isIdentity([...lb, ...lFree, ...lc]) && isIdentity([...lb, ...lc, ...lFree]);
+  const transB = !isIdentity([...rb, ...rc, ...rFree]) && isIdentity([...rb, ...rFree, ...rc]);
+  const temps: number[] = [];
+  const check = (status: number) => {
+    if (status !== 0) throw new Error(`internal: gemm_f32 failed with status ${status}`);
+  };
+  try {
+    const pa = residentPermuted(ex, lhs, transA ? [...lb, ...lc, ...lFree] : [...lb, ...lFree, ...lc], temps);
+    const pb = residentPermuted(ex, rhs, transB ? [...rb, ...rFree, ...rc] : [...rb, ...rc, ...rFree], temps);
+    const lda = transA ? M : K;
+    const ldb = transB ? K : N;
+    const fused = epilogue.bias !== 0 || epilogue.activation !== 0;
+    // Views for the pool are made last: nothing allocates between them and the staging copy.
+    const g = { B, M, N, K, transA, transB };
+    if (K > 0 && threadedGemm(ex, f32View(ex, pa, B * M * K), f32View(ex, pb, B * K * N), g, { length: B * M * N, view: () => f32View(ex, outPtr, B * M * N) })) {
+      // The epilogue as a k = 0 GEMM over the product: C = act(1 * C + bias).
+      if (fused) for (let i = 0; i < B; i++) check(ex.gemm_bias_act_f32(M, N, 0, 0, lda, 0, ldb, outPtr + i * M * N * 4, N, 1, 1, +transA, +transB, epilogue.bias, epilogue.activation));
+      return;
+    }
+    for (let i = 0; i < B; i++) {
+      const a = pa + i * M * K * 4;
+      const b = pb + i * K * N * 4;
+      const c = outPtr + i * M * N * 4;
+      check(fused
+        ? ex.gemm_bias_act_f32(M, N, K, a, lda, b, ldb, c, N, 1, 0, +transA, +transB, epilogue.bias, epilogue.activation)
+        : ex.gemm_f32(M, N, K, a, lda, b, ldb, c, N, 1, 0, +transA, +transB));
+    }
+  } finally {
+    for (const p of temps) ex.kiln_free(p);
+  }
+}
+
 /**
  * float32 2-D NHWC/HWIO convolutions on the Rust kernels: the forward conv (feature groups), and
  * the weight and input gradients in the layouts JAX's transpose rule stages them; false when
  * the layout or params are outside what they support (batch groups, negative padding...).
+ * With `resident`, `x`, `w` and `out` are views of the Rust kernels' own memory at those
+ * pointers, and the kernels read and write them in place.
  */
-export function rustConv(ex: KernelExports, x: RefArray, w: RefArray, p: PrimParams[Prim.ConvGeneralDilated], out: Float32Array, outShape: Shape): boolean {
+export function rustConv(
+  ex: KernelExports, x: RefArray, w: RefArray, p: PrimParams[Prim.ConvGeneralDilated], out: Float32Array, outShape: Shape,
+  resident?: ConvPointers,
+): boolean {
   const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
   if (x.shape.length !== 4 || p.batchGroupCount !== 1) return false;
   const specs = (l: number[], r: number[], o: number[]) => same(lhsSpec, l) && same(rhsSpec, r) && same(outSpec, o);
   const unit = (v: readonly number[]) => v.every((d) => d === 1);
-  if (specs([0, 3, 1, 2], [3, 2, 0, 1], [0, 3, 1, 2]) && unit(p.lhsDilation)) return forwardConv(ex, x, w, p, out, outShape);
+  if (specs([0, 3, 1, 2], [3, 2, 0, 1], [0, 3, 1, 2]) && unit(p.lhsDilation)) return forwardConv(ex, x, w, p, out, outShape, resident);
   if (p.featureGroupCount !== 1) return false;
   // The weight gradient as JAX's transpose rule stages it: x and dy with batch and feature roles
   // swapped, the forward strides as rhs dilation and the forward dilation as window strides.
@@ -209,7 +294,7 @@ export function rustConv(ex: KernelExports, x: RefArray, w: RefArray, p: PrimPar
     const [kh, kw] = outShape;
     if (w.shape[0] !== n || !same(outShape, [kh, kw, c, o]) || p.padding.some(([lo]) => lo < 0)) return false;
     const g = [n, h, wd, c, kh, kw, o, p.rhsDilation[0], p.rhsDilation[1], p.padding[0][0], p.padding[1][0], p.windowStrides[0], p.windowStrides[1], 1, oh, ow];
-    return runConv(ex, "conv2d_nhwc_grad_weight_f32", g, x.data as Float32Array, w.data as Float32Array, out);
+    return runConv(ex, "conv2d_nhwc_grad_weight_f32", g, x.data as Float32Array, w.data as Float32Array, out, resident);
   }
   // The input gradient: dy dilated by the forward strides, convolved with the flipped kernel
   // (whose in/out feature roles are swapped), padded by (k - 1) * dilation - forward padding.
@@ -222,14 +307,16 @@ export function rustConv(ex: KernelExports, x: RefArray, w: RefArray, p: PrimPar
     if (pads.some((v) => v < 0)) return false;
     const g = [n, h, wd, c, kh, kw, o, p.lhsDilation[0], p.lhsDilation[1], pads[0], pads[1], p.rhsDilation[0], p.rhsDilation[1], 1, oh, ow];
     const flipped = referenceImpls[Prim.Rev]([w], { dimensions: [0, 1] }, [new ShapedArray(w.shape, "float32")])[0] as Float32Array;
-    return runConv(ex, "conv2d_nhwc_grad_input_f32", g, x.data as Float32Array, flipped, out);
+    return runConv(ex, "conv2d_nhwc_grad_input_f32", g, x.data as Float32Array, flipped, out, resident && { ...resident, w: 0 });
   }
   return false;
 }
 
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
-function forwardConv(ex: KernelExports, x: RefArray, w: RefArray, p: PrimParams[Prim.ConvGeneralDilated], out: Float32Array, outShape: Shape): boolean {
+function forwardConv(
+  ex: KernelExports, x: RefArray, w: RefArray, p: PrimParams[Prim.ConvGeneralDilated], out: Float32Array, outShape: Shape, resident?: ConvPointers,
+): boolean {
   if (p.padding.flat().some((v) => v < 0)) return false;
   let g;
   try {
@@ -244,20 +331,42 @@ function forwardConv(ex: KernelExports, x: RefArray, w: RefArray, p: PrimParams[
   }
   if (!same(outShape, [g.n, g.oh, g.ow, g.o])) return false;
   const desc = [g.n, g.h, g.w, g.c, g.kh, g.kw, g.o, g.strides[0], g.strides[1], g.padding[0][0], g.padding[1][0], g.dilation[0], g.dilation[1], g.groups, g.oh, g.ow];
-  return runConv(ex, "conv2d_nhwc_f32", desc, x.data as Float32Array, w.data as Float32Array, out);
+  return runConv(ex, "conv2d_nhwc_f32", desc, x.data as Float32Array, w.data as Float32Array, out, resident);
 }
 
-/** Calls one Rust conv export with the 16-u32 descriptor (field order: kernels.ts / conv.rs). */
+/** Pointers of a conv's operands and result in the Rust kernels' memory (0: an operand held on the host). */
+export interface ConvPointers {
+  readonly x: number;
+  readonly w: number;
+  readonly out: number;
+}
+
+/**
+ * Calls one Rust conv export with the 16-u32 descriptor (field order: kernels.ts / conv.rs).
+ * Without `resident`, the operands are copied into blocks of the module's heap and the result
+ * out of it; with it, the kernel runs on them in place (an operand whose pointer is 0 is copied in).
+ */
 function runConv(
   ex: KernelExports, name: "conv2d_nhwc_f32" | "conv2d_nhwc_grad_input_f32" | "conv2d_nhwc_grad_weight_f32",
-  desc: readonly number[], a: Float32Array, b: Float32Array, out: Float32Array,
+  desc: readonly number[], a: Float32Array, b: Float32Array, out: Float32Array, resident?: ConvPointers,
 ): boolean {
   if (out.length === 0) return true;
+  const call = (pd: number, pa: number, pb: number, py: number) =>
+    name === "conv2d_nhwc_f32" ? ex.conv2d_nhwc_f32(pd, pa, pb, 0, 0, py) : ex[name](pd, pa, pb, py);
+  if (resident) {
+    const n = out.length;
+    // The pool copies the operands before anything allocates; a kernel call may grow the memory.
+    const threaded = threadedConv(ex, name, desc, a, b, { length: n, view: () => f32View(ex, resident.out, n) });
+    if (threaded !== null) return threaded;
+    const host = [new Uint32Array(desc), resident.x ? null : a, resident.w ? null : b]; // host arrays, never views
+    return withRustBlocks(ex, host.map((h) => h ?? 0), ([pd, pa, pb]) =>
+      call(pd, resident.x || pa, resident.w || pb, resident.out) === 0);
+  }
   const threaded = threadedConv(ex, name, desc, a, b, out);
   if (threaded !== null) return threaded;
   // Taps outside the input read zero, so any output size the conv's padding implies is valid.
   return withRustBlocks(ex, [new Uint32Array(desc), a, b, out.length], ([pd, pa, pb, py]) => {
-    const status = name === "conv2d_nhwc_f32" ? ex.conv2d_nhwc_f32(pd, pa, pb, 0, 0, py) : ex[name](pd, pa, pb, py);
+    const status = call(pd, pa, pb, py);
     if (status !== 0) return false; // the reference impl runs it instead
     out.set(new Float32Array(ex.memory.buffer, py, out.length));
     return true;

@@ -3,8 +3,9 @@
  * (worker_threads). Browsers keep the single-thread path: the main thread of a page may not block
  * in `Atomics.wait`, so threading there needs Kiln itself to run in a worker (a future change).
  *
- * kiln_kernels.wasm has its own, non-shared memory (Debian's Rust 1.63 cannot build it with
- * atomics), so each worker instantiates its own copy. The operands are staged once in a
+ * The Rust module has its own, non-shared memory (it is built without atomics), so each worker
+ * instantiates its own copy: of the very WebAssembly.Module the calling thread's exports come
+ * from, so that every share runs the same build (relaxed-SIMD FMA or plain SIMD, kernels.ts). The operands are staged once in a
  * SharedArrayBuffer (instead of the copy into the Rust memory the single-thread path makes). A
  * call is cut into pieces (about PIECES_PER_THREAD per thread) that the threads, the calling one
  * included, take in turn from a shared counter: each copies its piece's slice into its module,
@@ -54,9 +55,16 @@ let callerTakesPieces = true;
 let requested: number | undefined;
 let kernelModule: object | null = null;
 let pool: Pool | undefined;
+/** The compiled module each instance of the Rust kernels (its exports object) comes from. */
+const moduleOf = new WeakMap<KernelExports, object>();
 
-/** Records the compiled kiln_kernels module the workers instantiate (dispatch.ts calls it once). */
-export function setKernelModule(module: object): void {
+/**
+ * Records the compiled Rust module that `ex` is an instance of; the pool's workers instantiate
+ * the module recorded last (dispatch.ts calls it for every instance it makes).
+ */
+export function setKernelModule(module: object, ex: KernelExports): void {
+  moduleOf.set(ex, module);
+  if (module !== kernelModule && pool) shutDown(); // its workers run another build
   kernelModule = module;
 }
 
@@ -154,6 +162,8 @@ let mainRunJob: ((ex: KernelExports, job: Job, next: () => number) => number) | 
 /** Threads and their jobs' control words; one job per call per thread. */
 class Pool {
   readonly size: number;
+  /** The compiled Rust module every worker instantiated. */
+  readonly module: object;
   broken = false;
   readonly #wt: WorkerThreads;
   readonly #ctl: Int32Array;
@@ -165,6 +175,7 @@ class Pool {
   constructor(wt: WorkerThreads, module: object, size: number) {
     this.#wt = wt;
     this.size = size;
+    this.module = module;
     this.#next = (size - 1) * SLOT;
     this.#ctl = new Int32Array(new SharedArrayBuffer((this.#next + 1) * 4));
     for (let index = 0; index < size - 1; index++) {
@@ -209,6 +220,13 @@ class Pool {
    * piece from a shared counter; returns every thread's status.
    */
   run(ex: KernelExports, sab: SharedArrayBuffer, pieces: readonly Piece[], workers: readonly number[], callerWorks = callerTakesPieces): number[] {
+    if (moduleOf.get(ex) !== this.module) {
+      // `ex` is another build (or instance of an unknown module) than the workers': run every
+      // piece here so the whole result comes from one build; the next pool will be for `ex`'s.
+      const module = moduleOf.get(ex);
+      if (module) setKernelModule(module, ex);
+      [workers, callerWorks] = [[], true];
+    }
     Atomics.store(this.#ctl, this.#next, 0);
     workers.forEach((w, i) => {
       const slot = this.#workers[w];
@@ -312,6 +330,13 @@ export function ranges(total: number, parts: number, align: number): [number, nu
   return out;
 }
 
+/**
+ * Where a split call writes its result: an array, or (for results in a wasm memory that the
+ * call itself may grow, detaching earlier views) its length and a function making a fresh view.
+ */
+export type ResultView = Float32Array | { readonly length: number; view(): Float32Array };
+const resultView = (r: ResultView): Float32Array => (r instanceof Float32Array ? r : r.view());
+
 export interface GemmShape {
   readonly B: number; readonly M: number; readonly N: number; readonly K: number;
   readonly transA: boolean; readonly transB: boolean;
@@ -323,7 +348,7 @@ export interface GemmShape {
  * @example
  * threadedGemm(ex, a, b, { B: 1, M: 512, N: 512, K: 512, transA: false, transB: false }, out); // true
  */
-export function threadedGemm(ex: KernelExports, a: Float32Array, b: Float32Array, g: GemmShape, out: Float32Array): boolean {
+export function threadedGemm(ex: KernelExports, a: Float32Array, b: Float32Array, g: GemmShape, out: ResultView): boolean {
   const { B, M, N, K } = g;
   // Rows and columns are cut on micro-tile boundaries (MR = 4, NR = 8 in microkernel.rs).
   const pl = plan(2 * B * M * N * K, Math.max(B, Math.floor(M / 4), Math.floor(N / 8)));
@@ -345,7 +370,7 @@ export function threadedGemm(ex: KernelExports, a: Float32Array, b: Float32Array
   const statuses = pl.p.run(ex, f32.buffer as SharedArrayBuffer, pieces, pl.workers.slice(0, pieces.length - 1));
   const bad = statuses.find((s) => s !== 0);
   if (bad !== undefined) throw new Error(`internal: gemm_f32 failed with status ${bad}`);
-  out.set(f32.subarray(cOff, cOff + B * M * N));
+  resultView(out).set(f32.subarray(cOff, cOff + B * M * N));
   return true;
 }
 
@@ -356,7 +381,10 @@ export function threadedGemm(ex: KernelExports, a: Float32Array, b: Float32Array
  * @example
  * threadedConv(ex, "conv2d_nhwc_f32", desc, x, w, y); // true
  */
-export function threadedConv(ex: KernelExports, fn: ConvExport, desc: readonly number[], a: Float32Array, b: Float32Array, out: Float32Array): boolean | null {
+export function threadedConv(
+  ex: KernelExports, fn: ConvExport, desc: readonly number[], a: Float32Array, b: Float32Array, result: ResultView,
+): boolean | null {
+  const total = result.length;
   const [n, h, w, c, kh, kw, o, , , , , , , groups, oh, ow] = desc;
   const pl = plan((2 * n * oh * ow * o * kh * kw * c) / groups, n);
   if (!pl) return null;
@@ -368,22 +396,23 @@ export function threadedConv(ex: KernelExports, fn: ConvExport, desc: readonly n
   const workers = pl.workers.slice(0, cuts.length - 1);
   const partial = yPer === 0;
   const yBase = a.length + b.length;
-  const f32 = pl.p.staging(yBase + (partial ? out.length * (workers.length + 1) : out.length));
+  const f32 = pl.p.staging(yBase + (partial ? total * (workers.length + 1) : total));
   f32.set(a, 0);
   f32.set(b, a.length);
-  if (partial) f32.fill(0, yBase, yBase + out.length * (workers.length + 1));
+  if (partial) f32.fill(0, yBase, yBase + total * (workers.length + 1));
   const pieces: ConvPiece[] = cuts.map(([lo, hi]) => ({
     kind: "conv", fn, desc: [hi - lo, ...desc.slice(1)], partial,
     aOff: lo * aPer, aLen: (hi - lo) * aPer,
     bOff: a.length + lo * bPer, bLen: bPer === 0 ? b.length : (hi - lo) * bPer,
-    yOff: yBase + lo * yPer, yLen: partial ? out.length : (hi - lo) * yPer,
+    yOff: yBase + lo * yPer, yLen: partial ? total : (hi - lo) * yPer,
   }));
   const statuses = pl.p.run(ex, f32.buffer as SharedArrayBuffer, pieces, workers);
   if (statuses.some((s) => s !== 0)) return false;
-  out.set(f32.subarray(yBase, yBase + out.length));
+  const out = resultView(result);
+  out.set(f32.subarray(yBase, yBase + total));
   if (partial) {
     for (let t = 1; t <= workers.length; t++) {
-      const part = f32.subarray(yBase + t * out.length, yBase + (t + 1) * out.length);
+      const part = f32.subarray(yBase + t * total, yBase + (t + 1) * out.length);
       for (let j = 0; j < out.length; j++) out[j] += part[j];
     }
   }

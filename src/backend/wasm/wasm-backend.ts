@@ -21,12 +21,13 @@ import { roundF16 } from "../reference/float-bits.js";
 import { type KernelFn, compileKernel } from "../../codegen/wasm/compile-cache.js";
 import type { KernelExports } from "./kernels.js";
 import { WasmHeap } from "./memory.js";
+import { RustHeap } from "./rust-heap.js";
 import { COPY_PRIMS, STRUCTURAL_PRIMS, concatenateKernel, iotaKernel, structuralKernel } from "./structural.js";
 import { type KernelBuilder, WINDOW_KERNELS } from "./window.js";
 import { RANDOM_KERNELS } from "./random.js";
 import {
   ELEMENTWISE_PRIMS, HOST_MATH, LANES, REDUCE_KINDS, elementwiseKernel, gemmDot, laneReduceKernel, loadRustKernelsSync,
-  reduceKernel, rustConv, splitsLanes,
+  reduceKernel, gemmResident, rustConv, splitsLanes,
 } from "./dispatch.js";
 
 /** Primitives with a dedicated kernel builder, any number of outputs (window.ts, random.ts, structural.ts). */
@@ -52,11 +53,15 @@ const storedSize = (d: DType): number => (d === "float16" ? 4 : itemSize(d));
 export class WasmBackend implements Backend {
   readonly name = "wasm";
   readonly canReadSync = true;
-  readonly heap = new WasmHeap();
+  #rust: KernelExports | null = loadRustKernelsSync();
+  /**
+   * With the Rust kernels loaded, buffers live in their memory (rust-heap.ts), so GEMM and conv
+   * run on them in place; without them, in a memory of our own.
+   */
+  readonly heap: WasmHeap | RustHeap = this.#rust ? new RustHeap(this.#rust) : new WasmHeap();
   #table = new BufferTable<Slot>("wasm");
   /** Compiled kernels by primitive, params and operand types; null when a kernel cannot be rendered. */
   #kernels = new Map<string, KernelFn | null>();
-  #rust: KernelExports | null = loadRustKernelsSync();
   #rustCalls = 0;
 
   /** Whether the Rust GEMM/conv kernels are in use (false in runtimes that cannot load them synchronously). */
@@ -225,15 +230,26 @@ export class WasmBackend implements Backend {
     if (!ex || out.dtype !== "float32" || inputs.some((x) => x.aval.dtype !== "float32")) return null;
     if (prim !== Prim.DotGeneral && prim !== Prim.ConvGeneralDilated) return null;
     // The result buffer is allocated first, so the operand views taken next stay valid: nothing
-    // else allocates in our heap during the call (the Rust module has its own memory). The
-    // kernels write every element of the result straight into it.
+    // else allocates in our heap during the call (unless it is the Rust module's own memory:
+    // then the kernels run on the buffers in place). The kernels write every result element.
     const id = this.#allocSlot("float32", out.size);
-    const result = this.view(id) as Float32Array;
     const [a, b] = inputs.map(({ buffer, aval }) => ({ data: this.view(buffer), shape: aval.shape, dtype: aval.dtype }));
-    const ok =
-      prim === Prim.DotGeneral
-        ? gemmDot(ex, a, b, params as PrimParams[Prim.DotGeneral], result)
-        : rustConv(ex, a, b, params as PrimParams[Prim.ConvGeneralDilated], result, out.shape);
+    let ok: boolean;
+    if (this.heap instanceof RustHeap) {
+      const [pa, pb, pc] = [inputs[0].buffer, inputs[1].buffer, id].map((x) => this.#slot(x).ptr);
+      if (prim === Prim.DotGeneral) {
+        gemmResident(ex, { ptr: pa, shape: a.shape }, { ptr: pb, shape: b.shape }, params as PrimParams[Prim.DotGeneral], pc);
+        ok = true;
+      } else {
+        ok = rustConv(ex, a, b, params as PrimParams[Prim.ConvGeneralDilated], this.view(id) as Float32Array, out.shape, { x: pa, w: pb, out: pc });
+      }
+    } else {
+      const result = this.view(id) as Float32Array;
+      ok =
+        prim === Prim.DotGeneral
+          ? gemmDot(ex, a, b, params as PrimParams[Prim.DotGeneral], result)
+          : rustConv(ex, a, b, params as PrimParams[Prim.ConvGeneralDilated], result, out.shape);
+    }
     if (!ok) {
       this.release(id);
       return null;
