@@ -83,8 +83,10 @@ class LossTracker implements MetricLike {
   initState(): PyTree {
     return this.#mean.initState() as PyTree;
   }
-  update(state: PyTree, b: { loss: Tracer }): PyTree {
-    return this.#mean.statelessUpdate(state as never, b.loss) as PyTree;
+  /** Each batch counts by its size, as in Keras, so a smaller last batch does not skew the mean. */
+  update(state: PyTree, b: { loss: Tracer; yPred: PyTree }): PyTree {
+    const size = (treeFlatten(b.yPred)[0][0] as Tracer).shape[0];
+    return this.#mean.statelessUpdate(state as never, b.loss, size) as PyTree;
   }
   results(state: PyTree): Record<string, Tracer> {
     return { loss: this.#mean.statelessResult(state as never) };
