@@ -272,7 +272,8 @@ export class Trainer {
     const steps = Math.ceil(data.size / batchSize);
     const history = new History();
     const cbs = new CallbackList(
-      [...(verbose > 0 ? [new ProgbarLogger()] : []), ...(opts.callbacks ?? []), history],
+      // A ProgbarLogger among the callbacks replaces the default one (Keras), e.g. to print elsewhere.
+      [...(verbose > 0 && !opts.callbacks?.some((c) => c instanceof ProgbarLogger) ? [new ProgbarLogger()] : []), ...(opts.callbacks ?? []), history],
       this.model,
       { epochs, steps, verbose },
     );
