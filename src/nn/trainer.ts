@@ -60,6 +60,12 @@ interface TrainState {
   state: Dict;
 }
 
+/** `batchSize` when it is a positive integer (a loop stepping by 0 or less would never end). */
+const checkBatchSize = (op: string, batchSize: number, name = "batchSize"): number => {
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`${op}: ${name} must be a positive integer, received ${batchSize}.`);
+  return batchSize;
+};
+
 /** Log values as numbers, in the metrics' order (loss first), as Keras reports them. */
 const readLogs = (logs: Dict, order: readonly string[]): Logs => {
   const out: Logs = {};
@@ -251,9 +257,9 @@ export class Trainer {
    */
   async fit(x: PyTree, y: PyTree | undefined, opts: FitOptions = {}): Promise<History> {
     if (!this.#compiled) throw new Error(`Model '${this.model.name}': call compile({ optimizer, loss }) before fit().`);
-    const batchSize = opts.batchSize ?? 32;
+    const batchSize = checkBatchSize("fit", opts.batchSize ?? 32);
+    const valBatchSize = checkBatchSize("fit", opts.validationBatchSize ?? batchSize, "validationBatchSize");
     const epochs = opts.epochs ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`fit: batchSize must be a positive integer, received ${batchSize}.`);
     if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be a non-negative integer, received ${epochs}.`);
     const verbose = opts.verbose === undefined || opts.verbose === "auto" ? 1 : opts.verbose;
     let data = arrayData(x, y ?? null, opts.sampleWeight ?? null, "fit");
@@ -311,7 +317,7 @@ export class Trainer {
         this.#syncWeights();
         const freq = opts.validationFreq ?? 1;
         if (val && (epoch + 1) % freq === 0) {
-          const vlogs = this.#evaluateData(val, opts.validationBatchSize ?? batchSize);
+          const vlogs = this.#evaluateData(val, valBatchSize);
           for (const [k, v] of Object.entries(vlogs)) logs[`val_${k}`] = v;
         }
         await cbs.call("onEpochEnd", epoch, logs);
@@ -353,7 +359,7 @@ export class Trainer {
   evaluate(x: PyTree, y: PyTree | undefined, opts: EvaluateOptions = {}): number | number[] | Logs {
     const d = arrayData(x, y ?? null, opts.sampleWeight ?? null, "evaluate");
     this.model.ensureBuilt(x);
-    const logs = this.#evaluateData(d, opts.batchSize ?? 32);
+    const logs = this.#evaluateData(d, checkBatchSize("evaluate", opts.batchSize ?? 32));
     if (opts.returnDict) return logs;
     const values = Object.values(logs);
     return values.length === 1 ? values[0] : values;
@@ -370,7 +376,7 @@ export class Trainer {
   predict(x: PyTree, opts: PredictOptions = {}): PyTree {
     const d = arrayData(x, null, null, "predict");
     this.model.ensureBuilt(x);
-    const batchSize = opts.batchSize ?? 32;
+    const batchSize = checkBatchSize("predict", opts.batchSize ?? 32);
     this.#syncWeights();
     const [params, state] = this.model.paramsAndState();
     const predictStep = (this.#predictStep ??= this.#makePredictStep());
