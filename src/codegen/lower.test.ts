@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { lower, type Lowered } from "./lower.js";
+import { lower, type Lowered, type LowerOptions, type Step } from "./lower.js";
 import { np, lax, getBackend, setBackend } from "../index.js";
 import { makeJaxpr } from "../trace/jaxpr-trace.js";
 import { ConcreteArray } from "../trace/array.js";
@@ -19,7 +19,16 @@ function run(l: Lowered, inputs: readonly TypedArray[]): TypedArray[] {
     else {
       const xs = s.inputs.map((b) => ({ data: bufs[b], shape: l.buffers[b].shape, dtype: l.buffers[b].dtype }));
       const impl = referenceImpls[s.eqn.prim as FirstOrderPrim] as Impl<FirstOrderPrim>;
-      const outs = impl(xs, s.eqn.params as never, s.outputs.map((b) => l.buffers[b]));
+      const outs = impl(xs.slice(0, 2), s.eqn.params as never, s.outputs.map((b) => l.buffers[b]));
+      if (s.epilogue) {
+        // out = act(dot + bias), the bias along the last axis.
+        const [y] = outs;
+        const bias = s.epilogue.bias ? xs[2].data : null;
+        for (let i = 0; i < y.length; i++) {
+          const v = Math.fround(y[i] + (bias ? bias[i % bias.length] : 0));
+          y[i] = s.epilogue.activation === "relu" ? (Number.isNaN(v) ? v : Math.max(v, 0)) : v;
+        }
+      }
       s.outputs.forEach((b, i) => bufs[b].set(outs[i]));
     }
   }
@@ -28,8 +37,12 @@ function run(l: Lowered, inputs: readonly TypedArray[]): TypedArray[] {
 
 /** Lowers f for the given arrays and checks the result against eager execution. */
 function check(f: (...xs: any[]) => any, ...args: ConcreteArray[]): Lowered {
+  return checkWith({}, f, ...args);
+}
+
+function checkWith(opts: LowerOptions, f: (...xs: any[]) => any, ...args: ConcreteArray[]): Lowered {
   const closed = makeJaxpr(f)(...args);
-  const l = lower(closed.program);
+  const l = lower(closed.program, opts);
   const consts = closed.consts.map((c) => (c as ConcreteArray).dataSync());
   const got = run(l, [...consts, ...args.map((a) => a.dataSync())]);
   const want = [f(...args)].flat() as ConcreteArray[];
@@ -113,5 +126,61 @@ describe("lower", () => {
       ),
       { numRuns: propertyRuns(30) },
     );
+  });
+
+  describe("GEMM epilogues (gemmEpilogues: true)", () => {
+    const calls = (l: Lowered) => l.steps.filter((s): s is Extract<Step, { kind: "call" }> => s.kind === "call");
+    const x = () => np.arange(12).reshape([3, 4]).astype("float32").mul(0.3).sub(1.5) as ConcreteArray;
+    const w = () => np.arange(20).reshape([4, 5]).astype("float32").mul(0.1).sub(0.9) as ConcreteArray;
+    const b = () => np.array([0.5, -1, 2, -0.25, 0]) as ConcreteArray;
+
+    it("fuses bias and relu into the matmul: one call, no kernel", () => {
+      const l = checkWith({ gemmEpilogues: true }, (x: any, w: any, b: any) => np.maximum(np.matmul(x, w).add(b), 0), x(), w(), b());
+      expect(kernels(l)).toBe(0);
+      expect(calls(l).map((s) => s.epilogue)).toEqual([{ bias: true, activation: "relu" }]);
+      expect(calls(l)[0].inputs).toHaveLength(3);
+    });
+
+    it("fuses a relu of a plain matmul, and a bias added on either side", () => {
+      const relu = checkWith({ gemmEpilogues: true }, (x: any, w: any) => np.maximum(0, np.matmul(x, w)), x(), w());
+      expect(calls(relu)[0].epilogue).toEqual({ bias: false, activation: "relu" });
+      const left = checkWith({ gemmEpilogues: true }, (x: any, w: any, b: any) => np.add(b, np.matmul(x, w)), x(), w(), b());
+      expect(calls(left)[0].epilogue).toEqual({ bias: true, activation: "none" });
+    });
+
+    it("keeps the pre-activation when something else reads it (a relu's gradient mask)", () => {
+      const f = (x: any, w: any, b: any) => {
+        const z = np.matmul(x, w).add(b);
+        return [np.maximum(z, 0), np.greater(z, 0.5)];
+      };
+      const l = checkWith({ gemmEpilogues: true }, f, x(), w(), b());
+      expect(calls(l)[0].epilogue).toEqual({ bias: true, activation: "none" });
+      expect(kernels(l)).toBeGreaterThan(0);
+    });
+
+    it("does not fuse without the option, a bias along another axis, a non-zero max, or a matmul read twice", () => {
+      const f = (x: any, w: any, b: any) => np.maximum(np.matmul(x, w).add(b), 0);
+      expect(calls(checkWith({}, f, x(), w(), b()))[0].epilogue).toBeUndefined();
+      const rows = np.array([1, 2, 3]) as ConcreteArray;
+      const byRow = checkWith({ gemmEpilogues: true }, (x: any, w: any, r: any) => np.matmul(x, w).add(np.reshape(r, [3, 1])), x(), w(), rows);
+      expect(calls(byRow)[0].epilogue).toBeUndefined();
+      const clip = checkWith({ gemmEpilogues: true }, (x: any, w: any) => np.maximum(np.matmul(x, w), 0.5), x(), w());
+      expect(calls(clip)[0].epilogue).toBeUndefined();
+      const twice = checkWith({ gemmEpilogues: true }, (x: any, w: any, b: any) => {
+        const y = np.matmul(x, w);
+        return y.add(b).mul(y);
+      }, x(), w(), b());
+      expect(calls(twice)[0].epilogue).toBeUndefined();
+    });
+
+    it("fuses into batched matmuls and keeps int matmuls unfused", () => {
+      const xb = np.arange(24).reshape([2, 3, 4]).astype("float32").mul(0.2).sub(2) as ConcreteArray;
+      const l = checkWith({ gemmEpilogues: true }, (x: any, w: any, b: any) => np.maximum(np.matmul(x, w).add(b), 0), xb, w(), b());
+      expect(calls(l)[0].epilogue).toEqual({ bias: true, activation: "relu" });
+      const xi = np.arange(12).reshape([3, 4]) as ConcreteArray;
+      const wi = np.arange(20).reshape([4, 5]) as ConcreteArray;
+      const li = checkWith({ gemmEpilogues: true }, (x: any, w: any) => np.maximum(np.matmul(x, w), 0), xi, wi);
+      expect(calls(li)[0].epilogue).toBeUndefined();
+    });
   });
 });

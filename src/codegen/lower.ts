@@ -21,10 +21,32 @@ import {
 } from "./kernel-ir.js";
 import { flatIndex, iadd, idiv, imod, imul, isub, unflatIndex } from "./index-expr.js";
 
+/**
+ * What a contraction call applies to its result before storing it: `out = act(dot + bias)`,
+ * where the bias (the call's last input, `[N]`) is added along the last axis. Only relu is
+ * fused as an activation: its result is exact, so fusing it changes no value.
+ */
+export interface Epilogue {
+  readonly bias: boolean;
+  readonly activation: "none" | "relu";
+}
+
 /** One step of a lowered program. Buffer ids: 0..nIn-1 are the program's inputs (consts first). */
 export type Step =
   | { readonly kind: "kernel"; readonly kernel: Kernel; readonly buffers: readonly number[] }
-  | { readonly kind: "call"; readonly eqn: Eqn; readonly inputs: readonly number[]; readonly outputs: readonly number[] };
+  | {
+    readonly kind: "call"; readonly eqn: Eqn; readonly inputs: readonly number[]; readonly outputs: readonly number[];
+    /** Only on float32 dot_general calls, and only when `LowerOptions.gemmEpilogues` allows it. */
+    readonly epilogue?: Epilogue;
+  };
+
+export interface LowerOptions {
+  /**
+   * Fuse a bias add along the last axis and a relu that follow a float32 dot_general into the
+   * call (`Step.epilogue`), for backends whose GEMM applies them while storing its result.
+   */
+  readonly gemmEpilogues?: boolean;
+}
 
 export interface Lowered {
   readonly steps: readonly Step[];
@@ -104,7 +126,7 @@ export function inlineCalls(program: Program): Program {
  *
  * @example lower(makeJaxpr(f)(x).program).steps.length // number of kernels + calls
  */
-export function lower(original: Program): Lowered {
+export function lower(original: Program, opts: LowerOptions = {}): Lowered {
   const program = inlineCalls(original);
   const buffers: ShapedArray[] = [];
   const newBuffer = (a: ShapedArray) => buffers.push(a) - 1;
@@ -181,7 +203,54 @@ export function lower(original: Program): Lowered {
     return b ?? materialize(a, lazyOf.get(a)!, name);
   };
 
+  const producer = new Map<Var, Eqn>();
+  program.eqns.forEach((e) => e.outs.forEach((v) => producer.set(v, e)));
+  /** Call steps by their single output buffer (for epilogue fusion). */
+  const callOf = new Map<number, number>();
+  const inputSet = new Set(inputs);
+
+  /**
+   * Folds `e` (a bias add or a relu) into the dot_general call that produces one of its
+   * operands, when that operand is read nowhere else; true when it did.
+   */
+  const fuseEpilogue = (e: Eqn): boolean => {
+    if (!opts.gemmEpilogues || (e.prim !== Prim.Add && e.prim !== Prim.Max) || e.outs[0].aval.dtype !== "float32") return false;
+    for (const [i, a] of e.inputs.entries()) {
+      const other = e.inputs[1 - i];
+      if (a.kind !== "var" || outputVars.has(a) || uses.get(a) !== 1 || !a.aval.equals(e.outs[0].aval)) continue;
+      const out = bufOf.get(a);
+      const t = out === undefined ? undefined : callOf.get(out);
+      if (t === undefined) continue;
+      const step = steps[t] as Extract<Step, { kind: "call" }>;
+      const ep = step.epilogue ?? { bias: false, activation: "none" };
+      if (ep.activation !== "none") continue;
+      let biasBuf: number | undefined;
+      if (e.prim === Prim.Max) {
+        if (other.kind !== "lit" || other.value !== 0) continue;
+      } else {
+        if (ep.bias || other.kind !== "var") continue;
+        const b = producer.get(other);
+        const shape = a.aval.shape;
+        if (b?.prim !== Prim.BroadcastInDim || b.inputs[0].kind !== "var" || b.inputs[0].aval.dtype !== "float32") continue;
+        const { broadcastDimensions } = b.params as PrimParams[Prim.BroadcastInDim];
+        if (b.inputs[0].aval.ndim !== 1 || broadcastDimensions[0] !== shape.length - 1 || b.inputs[0].aval.shape[0] !== shape[shape.length - 1]) continue;
+        // The bias must exist before the call runs: a program input or an earlier step's result.
+        biasBuf = bufOf.get(b.inputs[0]);
+        if (biasBuf === undefined || !(inputSet.has(biasBuf) || steps.slice(0, t).some((s) => (s.kind === "call" ? s.outputs : s.buffers).includes(biasBuf!)))) continue;
+      }
+      steps[t] = {
+        ...step,
+        inputs: biasBuf === undefined ? step.inputs : [...step.inputs, biasBuf],
+        epilogue: { bias: ep.bias || biasBuf !== undefined, activation: e.prim === Prim.Max ? "relu" : "none" },
+      };
+      bufOf.set(e.outs[0], out!);
+      return true;
+    }
+    return false;
+  };
+
   for (const e of program.eqns) {
+    if (fuseEpilogue(e)) continue;
     if (!isFusible(e.prim)) {
       const ins = e.inputs.map((a) => bufferFor(a, `${e.prim}_input`));
       const outs = e.outs.map((v) => {
@@ -190,6 +259,7 @@ export function lower(original: Program): Lowered {
         return b;
       });
       steps.push({ kind: "call", eqn: e, inputs: ins, outputs: outs });
+      if (e.prim === Prim.DotGeneral && outs.length === 1 && e.inputs.every((a) => a.aval.dtype === "float32")) callOf.set(outs[0], steps.length - 1);
       continue;
     }
     const ins = e.inputs.map((a) => {

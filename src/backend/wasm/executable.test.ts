@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jit, lax, np } from "../../index.js";
+import { grad, jit, lax, np } from "../../index.js";
+import { setMinShareFlops, setThreads, threadCount, warmThreads } from "./threads.js";
 import { getBackend, setBackend } from "../registry.js";
 import { ConcreteArray, memory, tidy } from "../../trace/array.js";
 import { makeJaxpr } from "../../trace/jaxpr-trace.js";
@@ -127,5 +128,55 @@ describe("wasm executable (jit as fused kernels)", () => {
       ptr: () => 0, allocRaw: () => 0, refCount: () => 1,
     });
     expect(exe!.lowered.steps.map((s) => s.kind)).toEqual(["kernel"]);
+  });
+
+  describe("dense layers: bias and relu fused into the Rust GEMM", () => {
+    /** `got` equal to `want` element by element, within `tol` relative and absolute. */
+    const near = (got: Tracer, want: Tracer, tol: number) => {
+      expect(got.shape).toEqual(want.shape);
+      const [g, e] = [got, want].map((t) => Array.from(t.dataSync() as Float32Array));
+      g.forEach((v, i) => expect(Math.abs(v - e[i]), `element ${i}: ${v} vs ${e[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(e[i]))));
+      want.dispose();
+    };
+    const dense = (x: Tracer, w: Tracer, b: Tracer) => np.maximum(np.matmul(x, w).add(b), 0);
+    const inputs = (m: number, k: number, n: number) => [
+      np.sin(np.arange(m * k).astype("float32")).reshape([m, k]),
+      np.cos(np.arange(k * n).astype("float32").mul(0.7)).reshape([k, n]).mul(0.2),
+      np.linspace(-0.5, 0.5, n).astype("float32"),
+    ] as ConcreteArray[];
+
+    it("runs relu(x @ w + b) as one call, equal to eager, with no leaked buffers", () => {
+      const [x, w, b] = inputs(5, 7, 9);
+      const f = jit(dense);
+      const { result: y, exes } = spyCompile(() => f(x, w, b));
+      const steps = exes[0]!.lowered.steps;
+      expect(steps.map((s) => s.kind)).toEqual(["call"]);
+      expect(steps[0].kind === "call" && steps[0].epilogue).toEqual({ bias: true, activation: "relu" });
+      near(y, dense(x, w, b), 1e-5);
+      const before = memory();
+      for (let i = 0; i < 3; i++) tidy(() => void f(x, w, b));
+      expect(memory()).toEqual(before);
+      [x, w, b, y].forEach((a) => a.dispose());
+    });
+
+    it("applies the epilogue after a GEMM split across threads, and in the gradient of a layer", () => {
+      const oldMin = setMinShareFlops(0);
+      setThreads(2);
+      warmThreads();
+      try {
+        const [x, w, b] = inputs(64, 48, 40);
+        const y = jit(dense)(x, w, b);
+        near(y, dense(x, w, b), 1e-5);
+        const loss = (w: Tracer, b: Tracer) => np.sum(np.square(dense(x, w, b)));
+        const [gw, gb] = jit(grad(loss, { argnums: [0, 1] }))(w, b) as Tracer[];
+        const [ew, eb] = grad(loss, { argnums: [0, 1] })(w, b) as Tracer[];
+        near(gw, ew, 1e-4);
+        near(gb, eb, 1e-4);
+        [x, w, b, y, gw, gb].forEach((a) => a.dispose());
+      } finally {
+        setMinShareFlops(oldMin);
+        setThreads(threadCount());
+      }
+    });
   });
 });

@@ -8,11 +8,11 @@
  * mode does. Programs with control flow (cond, while, scan) or kernels the renderer cannot
  * compile (float16) are refused (null), and the caller evaluates them op by op.
  */
-import { type DType, type FirstOrderPrim, type PrimParams, type Program, isHigherOrder } from "../../ir/index.js";
-import { type Lowered, lower } from "../../codegen/lower.js";
+import { type DType, type FirstOrderPrim, type Prim, type PrimParams, type Program, type ShapedArray, isHigherOrder } from "../../ir/index.js";
+import { type Epilogue, type Lowered, lower } from "../../codegen/lower.js";
 import { type MemoryPlan, planMemory } from "../../codegen/memory-plan.js";
 import { type HostMath, type KernelFn, type WasmMemory, compileKernel } from "../../codegen/wasm/compile-cache.js";
-import type { Backend, BufferId, Executable } from "../backend.js";
+import type { Backend, BufferId, Executable, Operand } from "../backend.js";
 
 /** What the executable needs from the wasm backend beyond the public Backend interface. */
 export interface WasmHost {
@@ -24,6 +24,11 @@ export interface WasmHost {
   /** A new buffer with unspecified contents (count 1). */
   allocRaw(dtype: DType, size: number): BufferId;
   refCount(id: BufferId): number;
+  /**
+   * A float32 dot_general with a fused epilogue (bias: the third operand); present when the
+   * backend can run one, and the lowering then fuses epilogues into contraction calls.
+   */
+  dotEpilogue?(operands: readonly Operand[], params: PrimParams[Prim.DotGeneral], epilogue: Epilogue, out: ShapedArray): BufferId;
 }
 
 /** A compiled program's internals, for tests and debugging. */
@@ -41,7 +46,7 @@ export interface WasmExecutable extends Executable {
 export function compileExecutable(program: Program, host: WasmHost): WasmExecutable | null {
   let lowered: Lowered;
   try {
-    lowered = lower(program);
+    lowered = lower(program, { gemmEpilogues: host.dotEpilogue !== undefined });
   } catch {
     return null;
   }
@@ -92,6 +97,11 @@ export function compileExecutable(program: Program, host: WasmHost): WasmExecuta
         for (const b of plan!.release[t]) free(b);
         if (s.kind === "call") {
           const operands = s.inputs.map((b) => ({ buffer: handles[b], aval: buffers[b] }));
+          if (s.epilogue) {
+            handles[s.outputs[0]] = host.dotEpilogue!(operands, s.eqn.params as PrimParams[Prim.DotGeneral], s.epilogue, buffers[s.outputs[0]]);
+            owned.add(handles[s.outputs[0]]);
+            return;
+          }
           const outs = host.backend.execute(
             s.eqn.prim as FirstOrderPrim, operands, s.eqn.params as PrimParams[FirstOrderPrim], s.outputs.map((b) => buffers[b]),
           );

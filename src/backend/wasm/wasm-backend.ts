@@ -19,7 +19,8 @@ import { referenceImpls } from "../reference/impls.js";
 import type { Impl, RefArray } from "../reference/ref-array.js";
 import { roundF16 } from "../reference/float-bits.js";
 import { type KernelFn, compileKernel } from "../../codegen/wasm/compile-cache.js";
-import type { KernelExports } from "./kernels.js";
+import { ACTIVATIONS, type KernelExports } from "./kernels.js";
+import type { Epilogue } from "../../codegen/lower.js";
 import { WasmHeap } from "./memory.js";
 import { RustHeap } from "./rust-heap.js";
 import { COPY_PRIMS, STRUCTURAL_PRIMS, concatenateKernel, iotaKernel, structuralKernel } from "./structural.js";
@@ -273,7 +274,25 @@ export class WasmBackend implements Backend {
     return compileExecutable(program, {
       backend: this, memory: this.heap.memory, hostMath: HOST_MATH,
       ptr: (id) => this.#slot(id).ptr, allocRaw: (d, n) => this.#allocSlot(d, n), refCount: (id) => this.#table.refCount(id),
+      dotEpilogue: this.heap instanceof RustHeap ? (ins, params, ep, out) => this.#dotEpilogue(ins, params, ep, out) : undefined,
     });
+  }
+
+  /** float32 dot_general with the GEMM's fused bias (third operand) and relu, on buffers in the Rust memory. */
+  #dotEpilogue(inputs: readonly Operand[], params: PrimParams[Prim.DotGeneral], ep: Epilogue, out: ShapedArray): BufferId {
+    const id = this.#allocSlot("float32", out.size);
+    const [pa, pb, pBias] = inputs.map((x) => this.#slot(x.buffer).ptr);
+    const { relu } = ACTIVATIONS;
+    try {
+      gemmResident(this.#rust!, { ptr: pa, shape: inputs[0].aval.shape }, { ptr: pb, shape: inputs[1].aval.shape }, params, this.#slot(id).ptr, {
+        bias: ep.bias ? pBias : 0, activation: ep.activation === "relu" ? relu : 0,
+      });
+    } catch (e) {
+      this.release(id);
+      throw e;
+    }
+    this.#rustCalls++;
+    return id;
   }
 }
 
