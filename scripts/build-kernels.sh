@@ -61,7 +61,9 @@ build() {
   local name=$1 features=$2 target="$work/target-$1"
   local flags=()
   # Appended to the crate config's rustflags (-C target-feature=+simd128), which apply to core too.
-  [ -n "$features" ] && flags=(--config "target.wasm32-unknown-unknown.rustflags=[\"-C\",\"target-feature=$features\"]")
+  if [ -n "$features" ]; then
+    flags=(--config "target.wasm32-unknown-unknown.rustflags=[\"-C\",\"target-feature=$features\"]")
+  fi
   # cargo reads .cargo/config.toml (target and +simd128) only from the current directory upwards.
   (cd "$crate" && env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u CARGO_BUILD_RUSTFLAGS -u CARGO_BUILD_TARGET \
     -u CARGO_INCREMENTAL -u RUSTC_WRAPPER -u CARGO_BUILD_RUSTC_WRAPPER -u CARGO_UNSTABLE_BUILD_STD \

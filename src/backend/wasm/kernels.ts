@@ -2,12 +2,17 @@
  * @file Loader and typed helpers for Kiln's Rust SIMD micro-kernels: GEMM with fused
  * bias/activation epilogues and NHWC conv2d (forward, input and weight gradients).
  *
- * The module is the committed artifact src/codegen/kernels/kiln_kernels.wasm (built by
- * scripts/build-kernels.sh; users need no Rust). It is found next to this module through
- * `import.meta.url`: from src/ when run with tsx/vitest, from dist/ when built, so the build must
- * copy the .wasm to dist/codegen/kernels/ (scripts/copy-assets.mjs). It is compiled and
- * instantiated once per process. These helpers copy arrays into the module's linear memory and
- * back on every call; the future wasm backend will keep tensors resident and call the raw exports.
+ * The kernels come in two committed builds of one Rust source (scripts/build-kernels.sh; users
+ * need no Rust): src/codegen/kernels/kiln_kernels_relaxed.wasm, whose multiply-adds are relaxed
+ * SIMD `f32x4.relaxed_madd` (a fused multiply-add on x86-64 with FMA3 and on arm64), and
+ * kiln_kernels.wasm, plain SIMD128. `kernelVariant()` picks the relaxed one where the runtime
+ * validates a tiny relaxed-SIMD module; Node 20 first gets V8's `--experimental-wasm-relaxed-simd`
+ * flag set at run time (it is refused in NODE_OPTIONS; browsers and newer Nodes have it on).
+ * Modules are found next to this one through `import.meta.url`: from src/ when run with
+ * tsx/vitest, from dist/ when built, so the build must copy both .wasm files to
+ * dist/codegen/kernels/ (scripts/copy-assets.mjs). Each is compiled and instantiated at most once
+ * per process. These helpers copy arrays into the module's linear memory and back on every call;
+ * the wasm backend keeps tensors resident and calls the raw exports (dispatch.ts).
  */
 /**
  * The slice of the WebAssembly JS API used here. The project compiles without the DOM lib and
@@ -19,6 +24,7 @@ export interface WasmMemory {
 }
 interface WasmModule { readonly __brand?: "WebAssembly.Module" }
 interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   compile(bytes: Uint8Array): Promise<WasmModule>;
   instantiate(module: WasmModule, imports: object): Promise<{ readonly exports: object }>;
   readonly Module: { exports(module: WasmModule): { name: string; kind: string }[] };
@@ -140,10 +146,76 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   return { n, h, w, c, kh, kw, o, strides, padding: [padding[0], padding[1]], dilation, groups, oh, ow };
 }
 
-/** URL of the committed artifact, relative to this module (src/ or dist/). */
-export const kernelsWasmUrl = (): URL => new URL("../../codegen/kernels/kiln_kernels.wasm", import.meta.url);
+/** The two builds of the kernels: relaxed-SIMD FMA, or plain SIMD128 (mul + add). */
+export type KernelVariant = "relaxed" | "plain";
+export const KERNEL_VARIANTS: readonly KernelVariant[] = ["relaxed", "plain"];
 
-const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
+/** File name of each build in src/codegen/kernels/ (and dist/codegen/kernels/). */
+export const KERNEL_FILES: Readonly<Record<KernelVariant, string>> = {
+  relaxed: "kiln_kernels_relaxed.wasm",
+  plain: "kiln_kernels.wasm",
+};
+
+type Proc = { getBuiltinModule?: (id: string) => unknown; env?: Record<string, string | undefined>; versions?: { node?: string } };
+const proc = (globalThis as { process?: Proc }).process;
+const isNode = typeof proc?.versions?.node === "string";
+
+/**
+ * A module with one function running `f32x4.relaxed_madd` on three zero vectors: it validates
+ * exactly where the runtime accepts relaxed SIMD. Sections: type () -> (), one function, its body.
+ */
+const RELAXED_PROBE = (() => {
+  const v128Zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+  const body = [0x00, ...v128Zero, ...v128Zero, ...v128Zero, 0xfd, 0x85, 0x02, 0x1a, 0x0b]; // no locals; madd; drop; end
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00,
+    0x0a, body.length + 2, 0x01, body.length, ...body,
+  ]);
+})();
+
+let relaxedSupport: boolean | undefined;
+
+/**
+ * Whether this runtime runs relaxed SIMD. In Node, where V8 keeps it behind
+ * `--experimental-wasm-relaxed-simd` (Node 20), the flag is set first, only if validation fails
+ * without it; V8 reads it when a module is compiled, so it must happen before the kernels compile.
+ * @example
+ * relaxedSimdSupported(); // true in Node >= 20 and Chrome >= 114
+ */
+export function relaxedSimdSupported(): boolean {
+  if (relaxedSupport !== undefined) return relaxedSupport;
+  const wasm = wasmApi();
+  let ok = false;
+  try {
+    ok = wasm.validate(RELAXED_PROBE);
+    if (!ok && isNode) {
+      const v8 = proc?.getBuiltinModule?.("node:v8") as { setFlagsFromString(flag: string): void } | undefined;
+      v8?.setFlagsFromString("--experimental-wasm-relaxed-simd");
+      ok = wasm.validate(RELAXED_PROBE);
+    }
+  } catch {
+    ok = false; // no WebAssembly.validate, or a runtime that refuses the flag: plain SIMD
+  }
+  relaxedSupport = ok;
+  return ok;
+}
+
+/**
+ * The build the loaders use: "relaxed" where `relaxedSimdSupported()`, else "plain". The
+ * environment variable KILN_KERNELS=plain forces the plain build (to compare the two).
+ * @example
+ * kernelVariant(); // "relaxed" in Node 20
+ */
+export function kernelVariant(): KernelVariant {
+  if (proc?.env?.KILN_KERNELS === "plain") return "plain";
+  return relaxedSimdSupported() ? "relaxed" : "plain";
+}
+
+/** URL of a committed build, relative to this module (src/ or dist/); by default the one `kernelVariant()` picks. */
+export const kernelsWasmUrl = (variant: KernelVariant = kernelVariant()): URL =>
+  new URL(`../../codegen/kernels/${KERNEL_FILES[variant]}`, import.meta.url);
 
 async function readArtifact(url: URL): Promise<Uint8Array> {
   if (isNode && url.protocol === "file:") {
@@ -154,24 +226,33 @@ async function readArtifact(url: URL): Promise<Uint8Array> {
     });
   }
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`kernels: could not fetch ${url.href} (HTTP ${res.status}); serve kiln_kernels.wasm next to the bundle`);
+  if (!res.ok) throw new Error(`kernels: could not fetch ${url.href} (HTTP ${res.status}); serve ${url.pathname.split("/").pop()} next to the bundle`);
   return new Uint8Array(await res.arrayBuffer());
 }
 
-let cached: Promise<Kernels> | undefined;
+const cached = new Map<KernelVariant, Promise<Kernels>>();
 
 /**
- * Compiles and instantiates the kernel module once per process; later calls share the instance.
+ * Compiles and instantiates one build of the kernels (by default the one `kernelVariant()` picks)
+ * once per process; later calls share the instance. Asking for "relaxed" where the runtime has
+ * no relaxed SIMD is an error.
  * @example
  * const k = await loadKernels();
  * k.gemm(new Float32Array([1, 2]), new Float32Array([3, 4]), 1, 1, 2); // Float32Array [11]
  */
-export function loadKernels(): Promise<Kernels> {
-  cached ??= (async () => Kernels.fromBytes(await readArtifact(kernelsWasmUrl())))().catch((err: unknown) => {
-    cached = undefined; // let a later call retry, e.g. after the asset was copied
-    throw err;
-  });
-  return cached;
+export function loadKernels(variant: KernelVariant = kernelVariant()): Promise<Kernels> {
+  let p = cached.get(variant);
+  if (p === undefined) {
+    p = (async () => {
+      if (variant === "relaxed" && !relaxedSimdSupported()) {
+        throw new Error("kernels: this runtime has no relaxed SIMD (Chrome >= 114, Node >= 20 have it); load the plain build with loadKernels(\"plain\")");
+      }
+      return Kernels.fromBytes(await readArtifact(kernelsWasmUrl(variant)), variant);
+    })();
+    p.catch(() => cached.delete(variant)); // let a later call retry, e.g. after the asset was copied
+    cached.set(variant, p);
+  }
+  return p;
 }
 
 function statusCheck(name: string, status: number): void {
@@ -191,23 +272,26 @@ function needLength(name: string, what: string, arr: Float32Array, rows: number,
 /** One instantiated kernel module with copy-in/copy-out helpers. */
 export class Kernels {
   readonly exports: KernelExports;
+  /** Which build this is (fromBytes cannot tell: it trusts its caller). */
+  readonly variant: KernelVariant;
 
-  private constructor(exports: KernelExports) {
+  private constructor(exports: KernelExports, variant: KernelVariant) {
     this.exports = exports;
+    this.variant = variant;
   }
 
   /** Instantiates a module from its bytes, checking its exports and ABI version. */
-  static async fromBytes(bytes: Uint8Array): Promise<Kernels> {
+  static async fromBytes(bytes: Uint8Array, variant: KernelVariant = "plain"): Promise<Kernels> {
     const wasm = wasmApi();
     const module = await wasm.compile(bytes);
     const names = new Set(wasm.Module.exports(module).map((e) => e.name));
     const missing = KERNEL_EXPORTS.filter((n) => !names.has(n));
-    if (missing.length) throw new Error(`kernels: kiln_kernels.wasm lacks ${missing.join(", ")}; rebuild it with npm run build:kernels`);
+    if (missing.length) throw new Error(`kernels: ${KERNEL_FILES[variant]} lacks ${missing.join(", ")}; rebuild it with npm run build:kernels`);
     const instance = await wasm.instantiate(module, {});
     const exports = instance.exports as unknown as KernelExports;
     const abi = exports.kiln_abi_version();
-    if (abi !== KERNEL_ABI_VERSION) throw new Error(`kernels: kiln_kernels.wasm speaks ABI ${abi}, this loader ${KERNEL_ABI_VERSION}; rebuild it with npm run build:kernels`);
-    return new Kernels(exports);
+    if (abi !== KERNEL_ABI_VERSION) throw new Error(`kernels: ${KERNEL_FILES[variant]} speaks ABI ${abi}, this loader ${KERNEL_ABI_VERSION}; rebuild it with npm run build:kernels`);
+    return new Kernels(exports, variant);
   }
 
   /** Live bytes in the module's heap (tests use it to check that nothing leaks). */

@@ -83,16 +83,18 @@ pub fn tanh(x: v128) -> v128 {
     v128_bitselect(small, big, f32x4_lt(ax, splat(0.625)))
 }
 
-/// Applies the activation code to four lanes. NaN inputs stay NaN for every activation but relu,
-/// which (like `max`) may return either operand's value.
+/// Applies the activation code to four lanes; NaN inputs stay NaN for every activation.
 #[inline(always)]
 pub fn activate(x: v128, act: u32) -> v128 {
-    match act {
+    let y = match act {
         ACT_RELU => f32x4_pmax(x, splat(0.0)),
         ACT_SIGMOID => sigmoid(x),
         ACT_TANH => tanh(x),
-        _ => x,
-    }
+        _ => return x,
+    };
+    // The clamps above are pmin/pmax, which the relaxed-SIMD build gets as relaxed_min/max (see
+    // microkernel.rs): on x86-64 those return the other operand for NaN. Pass NaN lanes through.
+    v128_bitselect(x, y, f32x4_ne(x, x))
 }
 
 /// Applies bias and activation in place to a row segment of `len` floats starting at column `col`.

@@ -16,20 +16,23 @@ pub const MR: usize = 4;
 pub const NV: usize = 2;
 pub const NR: usize = 4 * NV;
 
-/// acc + a * b. A build with `-C target-feature=+relaxed-simd` (kiln_kernels_relaxed.wasm) uses
-/// `f32x4.relaxed_madd`, which x86-64 and arm64 engines run as one fused multiply-add (one
-/// rounding, and no temporary register); engines may also lower it to mul + add, so results
-/// differ from the plain build by at most one rounding per step either way.
+/// acc + a * b. Built with `-C target-feature=+relaxed-simd` (kiln_kernels_relaxed.wasm) this is
+/// `f32x4.relaxed_madd`, which x86-64 (FMA3) and arm64 engines run as one fused multiply-add: one
+/// rounding, and no temporary register; an engine may also run it as mul + add.
+///
+/// The feature is module-wide (WebAssembly has no per-function features: LLVM gives every function
+/// the union), and with it LLVM also emits `relaxed_min`/`relaxed_max` for `f32x4_pmin`/`pmax`,
+/// whose NaN results are up to the engine; epilogue.rs therefore restores NaN lanes explicitly.
 #[cfg(target_feature = "relaxed-simd")]
 #[inline(always)]
-pub fn madd(acc: v128, a: v128, b: v128) -> v128 {
+fn madd(acc: v128, a: v128, b: v128) -> v128 {
     f32x4_relaxed_madd(a, b, acc)
 }
 
 /// acc + a * b, rounded twice (plain SIMD128: kiln_kernels.wasm).
 #[cfg(not(target_feature = "relaxed-simd"))]
 #[inline(always)]
-pub fn madd(acc: v128, a: v128, b: v128) -> v128 {
+fn madd(acc: v128, a: v128, b: v128) -> v128 {
     f32x4_add(acc, f32x4_mul(a, b))
 }
 
