@@ -1,9 +1,11 @@
 /**
  * @file What `compile` turns its options into: one loss function over all outputs (with loss
- * weights), the metrics as pure state machines (a loss tracker first, then each output's metrics
- * under Keras' log names), the optimizer, and the weight constraints to apply after each update.
+ * weights; targets given as a record by output name are put in output order), the metrics as
+ * pure state machines (a loss tracker first, then each output's metrics under Keras' log names,
+ * then `<output>_loss` trackers for multi-output models), the optimizer, and the weight
+ * constraints to apply after each update.
  */
-import { type PyTree, type Tracer, treeFlatten } from "../index.js";
+import { type PyTree, Tracer, treeFlatten } from "../index.js";
 import { Loss, type LossFn, getLoss } from "./losses.js";
 import { Mean, Metric, getMetric } from "./metrics.js";
 import * as optim from "../optim/index.js";
@@ -26,6 +28,11 @@ export interface CompileOptions {
 
 /** The loss of a compiled model, and the constraints applied after each update. */
 export interface CompiledLoss {
+  /** The targets in output order: an array as given, or a record by output name put in that order. */
+  targets(y: PyTree): Tracer[];
+  /** Each output's loss, times its loss weight (Keras logs these as `<output>_loss`). */
+  computeEach(y: PyTree, yPred: PyTree, sampleWeight: Tracer | null): Tracer[];
+  /** The sum of `computeEach`. */
   compute(y: PyTree, yPred: PyTree, sampleWeight: Tracer | null): Tracer;
   applyConstraints(params: Record<string, Tracer>): Record<string, Tracer>;
 }
@@ -35,8 +42,17 @@ export interface MetricLike {
   /** Names of the logs `results` returns. */
   readonly names: readonly string[];
   initState(): PyTree;
-  update(state: PyTree, batch: { loss: Tracer; y: PyTree; yPred: PyTree; sampleWeight: Tracer | null }): PyTree;
+  update(state: PyTree, batch: MetricBatch): PyTree;
   results(state: PyTree): Record<string, Tracer>;
+}
+
+/** What the step hands every metric: the total loss, each output's (weighted) loss, targets, outputs. */
+export interface MetricBatch {
+  readonly loss: Tracer;
+  readonly outputLosses: readonly Tracer[];
+  readonly y: PyTree;
+  readonly yPred: PyTree;
+  readonly sampleWeight: Tracer | null;
 }
 
 export interface OptimizerLike {
@@ -46,9 +62,17 @@ export interface OptimizerLike {
   setLearningRate(state: PyTree, lr: number): PyTree;
 }
 
-/** Output names in flattening order: the layer names of a functional model's outputs, else output_i. */
+/**
+ * Output names in flattening order: the keys when a functional model's outputs are a record
+ * (sorted, as they flatten), else the output layers' names; output_i for other models.
+ */
 function outputNames(model: Model, count: number): string[] {
   const io = model.graphIO;
+  const outs = io?.outputs;
+  if (outs && typeof outs === "object" && !Array.isArray(outs) && !(outs instanceof SymbolicTensor)) {
+    const keys = Object.keys(outs).sort();
+    if (keys.length === count) return keys;
+  }
   if (io) {
     const outs = treeFlatten(io.outputs)[0] as SymbolicTensor[];
     if (outs.length === count) return outs.map((o) => o.node.layer.name);
@@ -77,6 +101,9 @@ function perOutput<T>(what: string, spec: T | readonly T[] | Readonly<Record<str
   return names.map((n) => rec[n]);
 }
 
+/** The batch size, by which the loss trackers weight each batch (Keras 3). */
+const batchSize = (yPred: PyTree): number => (treeFlatten(yPred)[0][0] as Tracer).shape[0];
+
 class LossTracker implements MetricLike {
   readonly names = ["loss"];
   readonly #mean = new Mean({ name: "loss" });
@@ -84,12 +111,33 @@ class LossTracker implements MetricLike {
     return this.#mean.initState() as PyTree;
   }
   /** Each batch counts by its size, as in Keras, so a smaller last batch does not skew the mean. */
-  update(state: PyTree, b: { loss: Tracer; yPred: PyTree }): PyTree {
-    const size = (treeFlatten(b.yPred)[0][0] as Tracer).shape[0];
-    return this.#mean.statelessUpdate(state as never, b.loss, size) as PyTree;
+  update(state: PyTree, b: MetricBatch): PyTree {
+    return this.#mean.statelessUpdate(state as never, b.loss, batchSize(b.yPred)) as PyTree;
   }
   results(state: PyTree): Record<string, Tracer> {
     return { loss: this.#mean.statelessResult(state as never) };
+  }
+}
+
+/** The mean of one output's weighted loss, logged as `<output>_loss` by multi-output models. */
+class OutputLossTracker implements MetricLike {
+  readonly names: readonly string[];
+  readonly #mean: Mean;
+  constructor(
+    readonly output: number,
+    readonly logName: string,
+  ) {
+    this.names = [logName];
+    this.#mean = new Mean({ name: logName });
+  }
+  initState(): PyTree {
+    return this.#mean.initState() as PyTree;
+  }
+  update(state: PyTree, b: MetricBatch): PyTree {
+    return this.#mean.statelessUpdate(state as never, b.outputLosses[this.output], batchSize(b.yPred)) as PyTree;
+  }
+  results(state: PyTree): Record<string, Tracer> {
+    return { [this.logName]: this.#mean.statelessResult(state as never) };
   }
 }
 
@@ -105,7 +153,7 @@ class OutputMetric implements MetricLike {
   initState(): PyTree {
     return this.metric.initState() as PyTree;
   }
-  update(state: PyTree, b: { y: PyTree; yPred: PyTree; sampleWeight: Tracer | null }): PyTree {
+  update(state: PyTree, b: MetricBatch): PyTree {
     const y = treeFlatten(b.y)[0][this.output] as Tracer;
     const p = treeFlatten(b.yPred)[0][this.output] as Tracer;
     return this.metric.statelessUpdate(state as never, y, p, b.sampleWeight ?? undefined) as PyTree;
@@ -148,19 +196,32 @@ export function resolveCompile(opts: CompileOptions, model: Model): { loss: Comp
   const weights = opts.lossWeights ? perOutput("lossWeights", opts.lossWeights, names, (x) => typeof x === "number") : names.map(() => 1);
   const entries = () => model.variableEntries().filter((e) => e.trainable && e.variable.constraint);
   const loss: CompiledLoss = {
-    compute(y, yPred, sw) {
-      const ys = treeFlatten(y)[0] as Tracer[];
+    targets(y) {
+      const isRecord = y !== null && typeof y === "object" && !Array.isArray(y) && !(y instanceof Tracer);
+      if (!isRecord) return treeFlatten(y)[0] as Tracer[];
+      const rec = y as Record<string, PyTree>;
+      const missing = names.filter((k) => !(k in rec));
+      const extra = Object.keys(rec).filter((k) => !names.includes(k));
+      if (missing.length > 0 || extra.length > 0) {
+        throw new RangeError(
+          `fit: y is a record by output name, but ${missing.length > 0 ? `it lacks ${missing.map((k) => `'${k}'`).join(", ")}` : `it names unknown output(s) ${extra.map((k) => `'${k}'`).join(", ")}`}; the outputs are ${names.join(", ")}.`,
+        );
+      }
+      return names.flatMap((k) => treeFlatten(rec[k])[0] as Tracer[]);
+    },
+    computeEach(y, yPred, sw) {
+      const ys = loss.targets(y);
       const ps = treeFlatten(yPred)[0] as Tracer[];
       if (ys.length !== ps.length) {
         throw new RangeError(`fit: the model has ${ps.length} output(s) but ${ys.length} target array(s) were given. Pass one y per output (${names.join(", ")}).`);
       }
-      let total: Tracer | null = null;
-      losses.forEach((l, i) => {
+      return losses.map((l, i) => {
         const v = l.compute(ys[i], ps[i], sw);
-        const w = weights[i] === 1 ? v : v.mul(weights[i]);
-        total = total ? total.add(w) : w;
+        return weights[i] === 1 ? v : v.mul(weights[i]);
       });
-      return total!;
+    },
+    compute(y, yPred, sw) {
+      return loss.computeEach(y, yPred, sw).reduce((a, b) => a.add(b));
     },
     applyConstraints(params) {
       const cs = entries();
@@ -182,6 +243,8 @@ export function resolveCompile(opts: CompileOptions, model: Model): { loss: Comp
       }),
     );
   }
+  // Keras 3's order: the loss, the compiled metrics, then each output's loss.
+  if (n > 1) names.forEach((name, i) => metrics.push(new OutputLossTracker(i, `${name}_loss`)));
   const optimizer = new OptimizerAdapter(optim.optimizers.get(opts.optimizer ?? "rmsprop"));
   return { loss, optimizer, metrics };
 }

@@ -197,9 +197,9 @@ export class Trainer {
     return tidy(() => this.#metrics.map((m) => m.initState()) as PyTree);
   }
 
-  #updateMetrics(mstate: PyTree, loss: Tracer, y: PyTree, yPred: PyTree, sw: Tracer | null): [PyTree, Dict] {
+  #updateMetrics(mstate: PyTree, loss: Tracer, outputLosses: Tracer[], y: Tracer[], yPred: PyTree, sw: Tracer | null): [PyTree, Dict] {
     const states = mstate as PyTree[];
-    const next = this.#metrics.map((m, i) => m.update(states[i], { loss, y, yPred, sampleWeight: sw }));
+    const next = this.#metrics.map((m, i) => m.update(states[i], { loss, outputLosses, y, yPred, sampleWeight: sw }));
     const logs: Dict = {};
     this.#metrics.forEach((m, i) => Object.assign(logs, m.results(next[i])));
     return [next, logs];
@@ -209,17 +209,19 @@ export class Trainer {
     const model = this.model;
     const loss = this.#compiled!;
     const opt = this.optimizer;
-    const step = (params: Dict, state: Dict, optState: PyTree, mstate: PyTree, x: PyTree, y: PyTree, sw: Tracer | null, key: Tracer) => {
+    const step = (params: Dict, state: Dict, optState: PyTree, mstate: PyTree, x: PyTree, yGiven: PyTree, sw: Tracer | null, key: Tracer) => {
+      const y = loss.targets(yGiven);
       const f = (p: Dict) => {
         const [yPred, newState, extra] = model.statelessCall(p, state, x, { training: true, key });
-        let total = loss.compute(y, yPred, sw);
+        const parts = loss.computeEach(y, yPred, sw);
+        let total = parts.reduce((a, b) => a.add(b));
         for (const l of extra) total = total.add(l);
-        return [total, [yPred, newState]];
+        return [total, [yPred, newState, parts]];
       };
-      const [[total, [yPred, newState]], grads] = valueAndGrad(f, { hasAux: true })(params) as [[Tracer, [PyTree, Dict]], Dict];
+      const [[total, [yPred, newState, parts]], grads] = valueAndGrad(f, { hasAux: true })(params) as [[Tracer, [PyTree, Dict, Tracer[]]], Dict];
       const [updated, newOpt] = opt.statelessApply(optState, grads, params);
       const constrained = loss.applyConstraints(updated as Dict);
-      const [newM, logs] = this.#updateMetrics(mstate, total, y, yPred, sw);
+      const [newM, logs] = this.#updateMetrics(mstate, total, parts, y, yPred, sw);
       return [constrained, newState, newOpt, newM, logs];
     };
     return jit(step, { donateArgnums: [0, 1, 2, 3], name: `${model.name}_train_step` });
@@ -228,11 +230,13 @@ export class Trainer {
   #makeTestStep() {
     const model = this.model;
     const loss = this.#compiled!;
-    const step = (params: Dict, state: Dict, mstate: PyTree, x: PyTree, y: PyTree, sw: Tracer | null) => {
+    const step = (params: Dict, state: Dict, mstate: PyTree, x: PyTree, yGiven: PyTree, sw: Tracer | null) => {
+      const y = loss.targets(yGiven);
       const [yPred, , extra] = model.statelessCall(params, state, x, { training: false });
-      let total = loss.compute(y, yPred, sw);
+      const parts = loss.computeEach(y, yPred, sw);
+      let total = parts.reduce((a, b) => a.add(b));
       for (const l of extra) total = total.add(l);
-      return this.#updateMetrics(mstate, total, y, yPred, sw);
+      return this.#updateMetrics(mstate, total, parts, y, yPred, sw);
     };
     return jit(step, { donateArgnums: [2], name: `${model.name}_test_step` });
   }
