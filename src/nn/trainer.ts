@@ -5,12 +5,15 @@
  * every batch (the last, smaller batch gets a second cache entry, compiled once for all epochs).
  * The model's variables are written back at the end of every epoch, so callbacks see them.
  */
-import { type PyTree, type Tracer, jit, np, random, tidy, treeFlatten, treeUnflatten, valueAndGrad } from "../index.js";
+import {
+  type PyTree, ShapedArray, type Tracer, evalShape, jit, np, random, tidy, treeFlatten, treeUnflatten, valueAndGrad,
+} from "../index.js";
 import { type Callback, CallbackList, History, type Logs } from "./callbacks.js";
 import {
   type CompileOptions, type CompiledLoss, type MetricLike, type OptimizerLike, resolveCompile,
 } from "./compile-utils.js";
 import { type ArrayData, arrayData, disposeData, epochBatches, shuffleRng, splitValidation, sliceData, takeRows } from "./data.js";
+import type { Layer } from "./layer.js";
 import type { Model } from "./model.js";
 import { ProgbarLogger } from "./progbar.js";
 
@@ -88,6 +91,7 @@ export class Trainer {
   #trainStep: ((...a: any[]) => any) | null = null;
   #testStep: ((...a: any[]) => any) | null = null;
   #predictStep: ((...a: any[]) => any) | null = null;
+  #shapeTraced = false;
 
   constructor(readonly model: Model) {}
 
@@ -154,7 +158,7 @@ export class Trainer {
    * donated step consumes) and the optimizer state, created at the first use.
    */
   #trainState(sample: ArrayData): TrainState {
-    this.model.ensureBuilt(sample.x);
+    this.#ensureBuilt(sample.x);
     if (!this.#train) {
       const [p, s] = this.model.paramsAndState();
       const own = (d: Dict) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v.retain()]));
@@ -162,6 +166,21 @@ export class Trainer {
       this.#train = { params: own(p), state: own(s) };
     }
     return this.#train;
+  }
+
+  /**
+   * Builds the model and every sublayer for inputs like `x`. A subclassed model's sublayers are
+   * built by its first call, so (as Keras does before training) the call is traced once on
+   * shapes alone; otherwise their weights would be missing from the params of a compiled step.
+   */
+  #ensureBuilt(x: PyTree): void {
+    this.model.ensureBuilt(x);
+    const unbuilt = (l: Layer): boolean => !l.built || l.layers.some(unbuilt);
+    if (this.#shapeTraced || !unbuilt(this.model)) return;
+    this.#shapeTraced = true;
+    const [leaves, tree] = treeFlatten(x);
+    const specs = (leaves as Tracer[]).map((l) => new ShapedArray([1, ...l.shape.slice(1)], l.dtype));
+    evalShape((...xs: Tracer[]) => this.model.apply(treeUnflatten(tree, xs)), ...specs);
   }
 
   /** Writes the trained weights back into the model's variables and drops the trainer's copies. */
@@ -362,7 +381,7 @@ export class Trainer {
    */
   evaluate(x: PyTree, y: PyTree | undefined, opts: EvaluateOptions = {}): number | number[] | Logs {
     const d = arrayData(x, y ?? null, opts.sampleWeight ?? null, "evaluate");
-    this.model.ensureBuilt(x);
+    this.#ensureBuilt(x);
     const logs = this.#evaluateData(d, checkBatchSize("evaluate", opts.batchSize ?? 32));
     if (opts.returnDict) return logs;
     const values = Object.values(logs);
@@ -379,7 +398,7 @@ export class Trainer {
   /** Model outputs for `x`, computed in batches and concatenated. */
   predict(x: PyTree, opts: PredictOptions = {}): PyTree {
     const d = arrayData(x, null, null, "predict");
-    this.model.ensureBuilt(x);
+    this.#ensureBuilt(x);
     const batchSize = checkBatchSize("predict", opts.batchSize ?? 32);
     this.#syncWeights();
     const [params, state] = this.model.paramsAndState();
