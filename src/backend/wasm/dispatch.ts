@@ -16,7 +16,9 @@ import { digamma, erf, erfc, erfinv, lgamma } from "../reference/special.js";
 import { referenceImpls } from "../reference/impls.js";
 import { dotGeometry } from "../reference/dot.js";
 import type { RefArray } from "../reference/ref-array.js";
-import { KERNEL_ABI_VERSION, KERNEL_EXPORTS, type KernelExports, conv2dGeometry, kernelsWasmUrl } from "./kernels.js";
+import {
+  KERNEL_ABI_VERSION, KERNEL_EXPORTS, type KernelExports, type KernelVariant, conv2dGeometry, kernelVariant, kernelsWasmUrl, relaxedSimdSupported,
+} from "./kernels.js";
 import { setKernelModule, threadedConv, threadedGemm } from "./threads.js";
 
 /** Host functions the rendered kernels may import (float64 special functions come from the reference). */
@@ -108,34 +110,55 @@ export function laneReduceKernel(kind: ReduceKind, x: KernelOperand, axes: reado
 
 // ---- Rust micro-kernels ---------------------------------------------------------------------
 
+const rustModules = new Map<KernelVariant, object>();
+const rustVariants = new WeakMap<KernelExports, KernelVariant>();
+
 /**
- * The Rust kernel module, instantiated synchronously where the runtime can read files (Node),
- * since backends are created synchronously; null elsewhere (browsers then use the fallbacks).
+ * A fresh instance of the Rust kernel module, instantiated synchronously where the runtime can
+ * read files (Node), since backends are created synchronously; null elsewhere (browsers then use
+ * the fallbacks). By default the build `kernelVariant()` picks (relaxed-SIMD FMA where the
+ * runtime has it, falling back to the plain one if that fails); each build is compiled once per
+ * process, and the worker threads instantiate the very module the returned exports come from.
  */
-export function loadRustKernelsSync(): KernelExports | null {
+export function loadRustKernelsSync(variant?: KernelVariant): KernelExports | null {
+  if (variant !== undefined) return instantiateRust(variant);
+  const auto = kernelVariant();
+  return instantiateRust(auto) ?? (auto === "relaxed" ? instantiateRust("plain") : null);
+}
+
+function instantiateRust(variant: KernelVariant): KernelExports | null {
   try {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
     const fs = proc?.getBuiltinModule?.("node:fs") as { readFileSync(p: string): Uint8Array } | undefined;
     const url = proc?.getBuiltinModule?.("node:url") as { fileURLToPath(u: URL): string } | undefined;
     if (!fs || !url) return null;
-    const bytes = fs.readFileSync(url.fileURLToPath(kernelsWasmUrl()));
+    // relaxedSimdSupported() sets Node 20's V8 flag, which must precede compiling that build.
+    if (variant === "relaxed" && !relaxedSimdSupported()) return null;
     const api = (globalThis as unknown as {
       WebAssembly: {
         Module: new (b: Uint8Array) => object;
         Instance: new (m: object, i: object) => { exports: Record<string, unknown> };
       };
     }).WebAssembly;
-    const module = new api.Module(bytes);
+    const module = rustModules.get(variant) ?? new api.Module(fs.readFileSync(url.fileURLToPath(kernelsWasmUrl(variant))));
     const inst = new api.Instance(module, {});
     if (KERNEL_EXPORTS.some((n) => !(n in inst.exports))) return null;
     const ex = inst.exports as unknown as KernelExports;
     if (ex.kiln_abi_version() !== KERNEL_ABI_VERSION) return null;
-    setKernelModule(module); // the worker threads instantiate the same module
+    rustModules.set(variant, module);
+    rustVariants.set(ex, variant);
+    setKernelModule(module, ex); // the worker threads instantiate the same module
     return ex;
   } catch {
     return null;
   }
 }
+
+/**
+ * Which build of the Rust kernels `ex` (from `loadRustKernelsSync`) is.
+ * @example rustKernelVariant(loadRustKernelsSync()!) // "relaxed" in Node 20
+ */
+export const rustKernelVariant = (ex: KernelExports): KernelVariant | undefined => rustVariants.get(ex);
 
 const isIdentity = (p: readonly number[]) => p.every((v, i) => v === i);
 
