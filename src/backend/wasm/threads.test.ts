@@ -1,19 +1,23 @@
 import { spawnSync } from "node:child_process";
 import fc from "fast-check";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBackend, setBackend } from "../registry.js";
 import { grad, lax, np, tidy } from "../../index.js";
 import type { Tracer } from "../../trace/core.js";
 import { propertyRuns } from "../../../tests/helpers/assert.js";
-import { loadRustKernelsSync } from "./dispatch.js";
-import { type KernelExports, conv2dGeometry } from "./kernels.js";
+import { loadRustKernelsSync, rustKernelVariant } from "./dispatch.js";
+import { KERNEL_VARIANTS, type KernelExports, type KernelVariant, conv2dGeometry, relaxedSimdSupported } from "./kernels.js";
 import type { ConvExport, ConvPiece } from "./thread-worker.js";
 import {
   MAX_DEFAULT_THREADS, ranges, runJobs, setCallerTakesPieces, setMinShareFlops, setThreads, threadCount, threadStats, threadedConv, threadedGemm,
   warmThreads,
 } from "./threads.js";
 
-const ex = loadRustKernelsSync() as KernelExports;
+/** The instance of the Rust kernels the helpers and the pool use (the suites per build swap it). */
+let ex = loadRustKernelsSync() as KernelExports;
+/** The builds this runtime can run: both where it has relaxed SIMD (Node >= 20). */
+const runnable: readonly KernelVariant[] = relaxedSimdSupported() ? KERNEL_VARIANTS : ["plain"];
 const floats = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 2);
 
 /** Runs one export on this thread over whole operands (the single-thread path, for comparison). */
@@ -47,6 +51,16 @@ function expectClose(got: Float32Array, want: Float32Array): void {
   expect(worst).toBeLessThanOrEqual(1e-5 * scale);
 }
 
+/** Whether this CPU has a fused multiply-add that V8 emits for relaxed_madd (x86-64: FMA3; arm64 always). */
+function cpuHasFma(): boolean {
+  if (process.arch === "arm64") return true;
+  try {
+    return /^flags\s*:.*\bfma\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 let oldMin = 0;
 beforeAll(() => {
   oldMin = setMinShareFlops(0); // split even the small shapes the properties draw
@@ -59,6 +73,31 @@ afterAll(() => {
 });
 
 describe("thread pool configuration", () => {
+  it("uses the relaxed-SIMD build by default in Node >= 20 (KILN_KERNELS=plain forces the plain one)", () => {
+    expect(rustKernelVariant(ex)).toBe(process.env.KILN_KERNELS === "plain" ? "plain" : "relaxed");
+  });
+
+  it("never mixes builds: a call with another build's instance than the pool's runs on the calling thread", () => {
+    if (runnable.length < 2) return;
+    const relaxed = loadRustKernelsSync("relaxed") as KernelExports;
+    const plain = loadRustKernelsSync("plain") as KernelExports; // the pool now restarts for the plain build
+    expect(warmThreads()).toBe(2);
+    const a = new Float32Array(8).map((_, i) => (i % 2 === 0 ? 1 : 1 + 2 ** -12));
+    const b = new Float32Array(8).map((_, i) => (i % 2 === 0 ? -1 : 1 + 2 ** -12));
+    const out = new Float32Array(4);
+    const before = threadStats();
+    setCallerTakesPieces(false); // would put every piece on a plain-build worker
+    expect(threadedGemm(relaxed, a, b, { B: 4, M: 1, N: 1, K: 2, transA: false, transB: false }, out)).toBe(true);
+    setCallerTakesPieces(true);
+    expect(threadStats().workerJoined).toBe(before.workerJoined);
+    expect(Array.from(out)).toEqual(Array(4).fill(cpuHasFma() ? 2 ** -11 + 2 ** -24 : 2 ** -11));
+    // The pool follows the relaxed instance from then on; restore the default build's.
+    expect(warmThreads()).toBe(2);
+    void plain;
+    ex = loadRustKernelsSync() as KernelExports;
+    expect(warmThreads()).toBe(2);
+  });
+
   it("splits ranges into at most `parts` aligned, contiguous pieces", () => {
     expect(ranges(10, 2, 4)).toEqual([[0, 8], [8, 10]]);
     expect(ranges(10, 3, 1)).toEqual([[0, 4], [4, 8], [8, 10]]);
@@ -120,9 +159,36 @@ describe("thread pool configuration", () => {
   });
 });
 
-describe("threaded Rust kernels equal the single-thread kernels", () => {
+describe.each(runnable)("threaded Rust kernels (%s build) equal the single-thread kernels", (variant) => {
   // Run with the calling thread taking pieces too, and with every piece on a worker.
   const modes = [[2, true], [3, true], [2, false]] as const;
+  beforeAll(() => {
+    ex = loadRustKernelsSync(variant) as KernelExports;
+    expect(rustKernelVariant(ex)).toBe(variant);
+  });
+  afterAll(() => {
+    ex = loadRustKernelsSync() as KernelExports; // the default build again, the backend's
+    setThreads(2);
+    expect(warmThreads()).toBe(2);
+  });
+
+  it("every worker runs this build: the relaxed one rounds a multiply-add once, the plain one twice", () => {
+    // Per batch: -1 + (1 + 2^-12)^2 = 2^-11 + 2^-24 exactly; rounding the product first gives 2^-11.
+    const B = 6;
+    const a = new Float32Array(B * 2).map((_, i) => (i % 2 === 0 ? 1 : 1 + 2 ** -12));
+    const b = new Float32Array(B * 2).map((_, i) => (i % 2 === 0 ? -1 : 1 + 2 ** -12));
+    setThreads(3);
+    expect(warmThreads()).toBe(3);
+    setCallerTakesPieces(false);
+    const out = new Float32Array(B);
+    const joined = threadStats().workerJoined;
+    expect(threadedGemm(ex, a, b, { B, M: 1, N: 1, K: 2, transA: false, transB: false }, out)).toBe(true);
+    setCallerTakesPieces(true);
+    setThreads(2);
+    expect(threadStats().workerJoined - joined).toBe(2);
+    const fused = variant === "relaxed" && cpuHasFma();
+    expect(Array.from(out)).toEqual(Array(B).fill(fused ? 2 ** -11 + 2 ** -24 : 2 ** -11));
+  });
 
   it("GEMM: odd sizes, transposes and batches, split by batch, rows or columns, on 2 and 3 threads", () => {
     const shape = fc.record({
@@ -198,6 +264,9 @@ describe("threaded Rust kernels equal the single-thread kernels", () => {
     setThreads(2);
   });
 
+});
+
+describe("threads on the wasm backend", () => {
   it("matmul and a conv layer's gradients on the wasm backend agree between 1 and 2 threads", () => {
     const step = () =>
       tidy(() => {
