@@ -3,13 +3,13 @@
  * Sequential model, compile, fit with a validation split and a progress bar, evaluate, predict.
  * Writes the training history as an SVG chart.
  *
- * Run: npm run example    (options: EPOCHS=8 BATCH=128 KILN_BACKEND=reference HISTORY_SVG=history.svg)
+ * Run: npm run example    (options: EPOCHS=10 BATCH=128 KILN_BACKEND=reference HISTORY_SVG=history.svg)
  */
 import { writeFileSync } from "node:fs";
 import { np } from "../src/index.js";
 import { Input, Sequential, datasets, layers, plotHistory, utils } from "../src/nn/index.js";
 
-const EPOCHS = Number(process.env.EPOCHS ?? 8);
+const EPOCHS = Number(process.env.EPOCHS ?? 10);
 const BATCH = Number(process.env.BATCH ?? 128);
 const SVG = process.env.HISTORY_SVG ?? "fashion-mnist-history.svg";
 const numClasses = 10;
