@@ -432,8 +432,13 @@ const BUILTIN: Record<string, LayerClass> = {
   Permute: core.Permute, RepeatVector: core.RepeatVector, Identity: core.Identity,
 };
 
-/** Rebuilds a layer from `{ className, config }` (built-in recurrent and core classes, or `custom`). */
-export function deserializeLayer(rec: { className: string; config: LayerConfig }, custom: Record<string, LayerClass> = {}): Layer {
+/**
+ * Rebuilds a layer from `{ className, config }` (built-in recurrent and core classes, or `custom`).
+ * A Layer is returned as is: loading a saved model revives nested records through the registry
+ * (any registered class, bounded initializers) before `fromConfig` sees them.
+ */
+export function deserializeLayer(rec: { className: string; config: LayerConfig } | Layer, custom: Record<string, LayerClass> = {}): Layer {
+  if (rec instanceof Layer) return rec;
   const cls = custom[rec?.className] ?? BUILTIN[rec?.className];
   if (!cls) {
     throw new TypeError(
