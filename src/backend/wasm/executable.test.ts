@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grad, jit, lax, np } from "../../index.js";
-import { setMinShareFlops, setThreads, threadCount, warmThreads } from "./threads.js";
+import { setMinShareFlops, setThreads, threadCount, threadStats, warmThreads } from "./threads.js";
+import { setThreadedGemmMinFlops } from "./dispatch.js";
 import { getBackend, setBackend } from "../registry.js";
 import { ConcreteArray, memory, tidy } from "../../trace/array.js";
 import { makeJaxpr } from "../../trace/jaxpr-trace.js";
@@ -161,6 +162,8 @@ describe("wasm executable (jit as fused kernels)", () => {
 
     it("applies the epilogue after a GEMM split across threads, and in the gradient of a layer", () => {
       const oldMin = setMinShareFlops(0);
+      const oldGemmMin = setThreadedGemmMinFlops(0);
+      const callsBefore = threadStats().calls;
       setThreads(2);
       warmThreads();
       try {
@@ -173,8 +176,10 @@ describe("wasm executable (jit as fused kernels)", () => {
         near(gw, ew, 1e-4);
         near(gb, eb, 1e-4);
         [x, w, b, y, gw, gb].forEach((a) => a.dispose());
+        expect(threadStats().calls).toBeGreaterThan(callsBefore);
       } finally {
         setMinShareFlops(oldMin);
+        setThreadedGemmMinFlops(oldGemmMin);
         setThreads(threadCount());
       }
     });
