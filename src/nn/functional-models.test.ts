@@ -208,6 +208,42 @@ describe("nested models", () => {
   });
 });
 
+describe("inputs by name and frozen submodels", () => {
+  it("inputs given as a record are matched by name, whatever the order of the keys", async () => {
+    const a = Input({ shape: [2], name: "a" });
+    const b = Input({ shape: [3], name: "b" });
+    const y = new layers.Dense(1, { name: "out" }).apply(layers.concatenate([a, b]));
+    const model = new Model({ inputs: { a, b }, outputs: y });
+    const xa = np.array([[1, 2], [3, 4]]);
+    const xb = np.array([[0, 1, 0], [1, 0, 1]]);
+    const p1 = model.predict({ b: xb, a: xa }) as Tracer;
+    const p2 = model.predict({ a: xa, b: xb }) as Tracer;
+    expect(flat([p1])).toEqual(flat([p2]));
+    const manual = model.getLayer("out").apply(np.concatenate([xa, xb], 1));
+    expect(maxDiff(flat([p1]), flat([manual]))).toBeLessThan(1e-6);
+    model.compile({ optimizer: new optimizers.SGD(0.01), loss: "mse" });
+    const h = await model.fit({ b: xb, a: xa }, np.array([[1], [0]]), { epochs: 3, verbose: 0 });
+    expect(h.history.loss.length).toBe(3);
+  });
+
+  it("a nested model frozen before compile keeps its weights; the rest trains", async () => {
+    const x = Input({ shape: [4] });
+    const enc = new Model({ inputs: x, outputs: new layers.Dense(3, { name: "enc_dense" }).apply(x), name: "frozen_enc" });
+    const x2 = Input({ shape: [4] });
+    const model = new Model({ inputs: x2, outputs: new layers.Dense(1, { name: "head" }).apply(enc.apply(x2)) });
+    enc.trainable = false;
+    expect(model.trainableWeights.length).toBe(2);
+    expect(model.nonTrainableWeights.length).toBe(2);
+    const before = flat(enc.getWeights());
+    const headBefore = flat(model.getLayer("head").getWeights());
+    model.compile({ optimizer: new optimizers.SGD(0.1), loss: "mse" });
+    const xs = tidy(() => random.normal(random.key(9), [16, 4]));
+    await model.fit(xs, np.ones([16, 1]), { epochs: 2, batchSize: 4, verbose: 0 });
+    expect(flat(enc.getWeights())).toEqual(before);
+    expect(maxDiff(flat(model.getLayer("head").getWeights()), headBefore)).toBeGreaterThan(1e-3);
+  });
+});
+
 describe("subclassed models and getLayer", () => {
   it("a subclassed model trains with fit, evaluates and predicts", async () => {
     class TwoLayer extends Model {

@@ -181,4 +181,21 @@ describe("every layer round-trips through save/load", () => {
       expect(inner.getConfig()).toEqual(model.layers.at(-1)!.getConfig());
     });
   }
+
+  it("state set by adapt and by training (Normalization, BatchNormalization moving stats) survives loading", async () => {
+    const x = random.normal(random.key(11), [32, 3]).mul(3).add(2);
+    const norm = new L.Normalization();
+    norm.adapt(x);
+    const inp = Input({ shape: [3] });
+    const both = L.concatenate([norm.apply(inp), new L.BatchNormalization().apply(inp)]);
+    const model = new Model({ inputs: inp, outputs: new L.Dense(1).apply(both) });
+    model.compile({ optimizer: "sgd", loss: "mse" });
+    await model.fit(x, random.normal(random.key(12), [32, 1]), { epochs: 2, batchSize: 8, verbose: 0 });
+    const bn = model.layers.find((l) => l.className === "BatchNormalization")!;
+    const movingMean = bn.weights.find((w) => w.name === "moving_mean")!;
+    expect(Math.max(...Array.from(movingMean.value.dataSync() as Float32Array).map(Math.abs))).toBeGreaterThan(0.05); // moved towards the data's mean (2)
+    const loaded = roundTrip(model, x);
+    const norm2 = loaded.layers.find((l) => l.className === "Normalization")!;
+    expect(Array.from(norm2.weights[0].value.dataSync() as Float32Array)).toEqual(Array.from(norm.weights[0].value.dataSync() as Float32Array));
+  });
 });
