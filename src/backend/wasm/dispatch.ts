@@ -19,7 +19,7 @@ import type { RefArray } from "../reference/ref-array.js";
 import {
   KERNEL_ABI_VERSION, KERNEL_EXPORTS, type KernelExports, type KernelVariant, conv2dGeometry, kernelVariant, kernelsWasmUrl, relaxedSimdSupported,
 } from "./kernels.js";
-import { setKernelModule, threadedConv, threadedGemm } from "./threads.js";
+import { MIN_SHARE_FLOPS, minShareFlops, setKernelModule, threadedConv, threadedGemm } from "./threads.js";
 
 /** Host functions the rendered kernels may import (float64 special functions come from the reference). */
 export const HOST_MATH: HostMath = { ...DEFAULT_HOST_MATH, erf, erfc, erf_inv: erfinv, lgamma, digamma };
@@ -229,23 +229,13 @@ export interface GemmEpilogue {
 const NO_EPILOGUE: GemmEpilogue = { bias: 0, activation: 0 };
 
 /**
- * GEMMs below this many floating-point operations stay on the calling thread. Measured on the
- * 2-core benchmark machine (bench/README.md): a split 256^3 (34 MFLOP) or 128x256x784 GEMM
+ * GEMMs below this many floating-point operations stay on the calling thread (with the default
+ * `MIN_SHARE_FLOPS`; it scales with `setMinShareFlops`, so tests that split small shapes still
+ * do). Measured on the 2-core benchmark machine: a split 256^3 (34 MFLOP) or 128x256x784 GEMM
  * was never faster than one thread, even in its best run, and a 512^3 one was slower whenever
  * the other core was busy; the staging copies and the wake-up cost about as much as half the work.
  */
 export const THREADED_GEMM_MIN_FLOPS = 5e8;
-let threadedGemmMinFlops = THREADED_GEMM_MIN_FLOPS;
-
-/**
- * Sets the smallest GEMM the backend splits across threads (tests lower it); returns the old value.
- * @example const old = setThreadedGemmMinFlops(0);
- */
-export function setThreadedGemmMinFlops(flops: number): number {
-  const old = threadedGemmMinFlops;
-  threadedGemmMinFlops = flops;
-  return old;
-}
 
 const f32View = (ex: KernelExports, ptr: number, n: number) => new Float32Array(ex.memory.buffer, ptr, n);
 
@@ -293,7 +283,7 @@ export function gemmResident(
     const fused = epilogue.bias !== 0 || epilogue.activation !== 0;
     // Views for the pool are made last: nothing allocates between them and the staging copy.
     const g = { B, M, N, K, transA, transB };
-    if (K > 0 && 2 * B * M * N * K >= threadedGemmMinFlops && threadedGemm(ex, f32View(ex, pa, B * M * K), f32View(ex, pb, B * K * N), g, { length: B * M * N, view: () => f32View(ex, outPtr, B * M * N) })) {
+    if (K > 0 && 2 * B * M * N * K >= THREADED_GEMM_MIN_FLOPS * (minShareFlops() / MIN_SHARE_FLOPS) && threadedGemm(ex, f32View(ex, pa, B * M * K), f32View(ex, pb, B * K * N), g, { length: B * M * N, view: () => f32View(ex, outPtr, B * M * N) })) {
       // The epilogue as a k = 0 GEMM over the product: C = act(1 * C + bias).
       if (fused) for (let i = 0; i < B; i++) check(ex.gemm_bias_act_f32(M, N, 0, 0, lda, 0, ldb, outPtr + i * M * N * 4, N, 1, 1, +transA, +transB, epilogue.bias, epilogue.activation));
       return;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grad, jit, lax, np } from "../../index.js";
 import { setMinShareFlops, setThreads, threadCount, threadStats, warmThreads } from "./threads.js";
-import { setThreadedGemmMinFlops } from "./dispatch.js";
 import { getBackend, setBackend } from "../registry.js";
 import { ConcreteArray, memory, tidy } from "../../trace/array.js";
 import { makeJaxpr } from "../../trace/jaxpr-trace.js";
@@ -162,7 +161,6 @@ describe("wasm executable (jit as fused kernels)", () => {
 
     it("applies the epilogue after a GEMM split across threads, and in the gradient of a layer", () => {
       const oldMin = setMinShareFlops(0);
-      const oldGemmMin = setThreadedGemmMinFlops(0);
       const callsBefore = threadStats().calls;
       setThreads(2);
       warmThreads();
@@ -179,7 +177,6 @@ describe("wasm executable (jit as fused kernels)", () => {
         expect(threadStats().calls).toBeGreaterThan(callsBefore);
       } finally {
         setMinShareFlops(oldMin);
-        setThreadedGemmMinFlops(oldGemmMin);
         setThreads(threadCount());
       }
     });

@@ -50,7 +50,7 @@ export const PIECES_PER_THREAD = 4;
 /** The default pool size is the number of cores, at most this. */
 export const MAX_DEFAULT_THREADS = 8;
 
-let minShareFlops = MIN_SHARE_FLOPS;
+let minShareFlopsSetting = MIN_SHARE_FLOPS;
 let callerTakesPieces = true;
 let requested: number | undefined;
 let kernelModule: object | null = null;
@@ -98,14 +98,17 @@ export function threadCount(): number {
   return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));
 }
 
+/** The smallest share worth a thread now (`MIN_SHARE_FLOPS` unless `setMinShareFlops` changed it). */
+export const minShareFlops = (): number => minShareFlopsSetting;
+
 /**
  * Sets the smallest share worth a thread (tests lower it to split small shapes); returns the old value.
  * @example
  * const old = setMinShareFlops(0); // split everything with at least one row per thread
  */
 export function setMinShareFlops(flops: number): number {
-  const old = minShareFlops;
-  minShareFlops = flops;
+  const old = minShareFlopsSetting;
+  minShareFlopsSetting = flops;
   return old;
 }
 
@@ -311,14 +314,14 @@ export function runJobs(ex: KernelExports, sab: SharedArrayBuffer, pieces: reado
  * splitting: `threads` (the caller included) and how many pieces to cut it into.
  */
 function plan(flops: number, maxPieces: number): { p: Pool; workers: number[]; threads: number; pieces: number } | null {
-  if (threadCount() < 2 || flops < 2 * minShareFlops || maxPieces < 2) return null;
+  if (threadCount() < 2 || flops < 2 * minShareFlopsSetting || maxPieces < 2) return null;
   const p = getPool();
   if (!p) return null;
   const ready = p.ready();
   const perThread = (minFlops: number) => (minFlops > 0 ? Math.floor(flops / minFlops) : Infinity);
-  const threads = Math.min(ready.length + 1, perThread(minShareFlops), maxPieces);
+  const threads = Math.min(ready.length + 1, perThread(minShareFlopsSetting), maxPieces);
   if (threads < 2) return null;
-  const pieces = Math.min(maxPieces, PIECES_PER_THREAD * threads, Math.max(threads, perThread(minShareFlops / PIECES_PER_THREAD)));
+  const pieces = Math.min(maxPieces, PIECES_PER_THREAD * threads, Math.max(threads, perThread(minShareFlopsSetting / PIECES_PER_THREAD)));
   return { p, workers: ready.slice(0, threads - 1), threads, pieces };
 }
 
