@@ -3,17 +3,16 @@
  * bias/activation epilogues and NHWC conv2d (forward, input and weight gradients).
  *
  * The kernels come in two committed builds of one Rust source (scripts/build-kernels.sh; users
- * need no Rust): src/codegen/kernels/kiln_kernels_relaxed.wasm, whose multiply-adds are relaxed
- * SIMD `f32x4.relaxed_madd` (a fused multiply-add on x86-64 with FMA3 and on arm64), and
- * kiln_kernels.wasm, plain SIMD128. `kernelVariant()` picks the relaxed one where the runtime
- * validates a tiny relaxed-SIMD module; Node 20 first gets V8's `--experimental-wasm-relaxed-simd`
- * flag set at run time (it is refused in NODE_OPTIONS; browsers and newer Nodes have it on).
+ * need no Rust): src/codegen/kernels/kiln_kernels_relaxed.wasm (relaxed-SIMD fused multiply-add)
+ * and kiln_kernels.wasm (plain SIMD128); `kernelVariant()` (kernel-variant.ts) picks one.
  * Modules are found next to this one through `import.meta.url`: from src/ when run with
  * tsx/vitest, from dist/ when built, so the build must copy both .wasm files to
  * dist/codegen/kernels/ (scripts/copy-assets.mjs). Each is compiled and instantiated at most once
  * per process. These helpers copy arrays into the module's linear memory and back on every call;
  * the wasm backend keeps tensors resident and calls the raw exports (dispatch.ts).
  */
+import { KERNEL_FILES, type KernelVariant, kernelVariant, relaxedSimdSupported } from "./kernel-variant.js";
+
 /**
  * The slice of the WebAssembly JS API used here. The project compiles without the DOM lib and
  * @types/node does not declare WebAssembly, so it is typed locally and read from globalThis.
@@ -24,7 +23,6 @@ export interface WasmMemory {
 }
 interface WasmModule { readonly __brand?: "WebAssembly.Module" }
 interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
   compile(bytes: Uint8Array): Promise<WasmModule>;
   instantiate(module: WasmModule, imports: object): Promise<{ readonly exports: object }>;
   readonly Module: { exports(module: WasmModule): { name: string; kind: string }[] };
@@ -146,76 +144,13 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   return { n, h, w, c, kh, kw, o, strides, padding: [padding[0], padding[1]], dilation, groups, oh, ow };
 }
 
-/** The two builds of the kernels: relaxed-SIMD FMA, or plain SIMD128 (mul + add). */
-export type KernelVariant = "relaxed" | "plain";
-export const KERNEL_VARIANTS: readonly KernelVariant[] = ["relaxed", "plain"];
-
-/** File name of each build in src/codegen/kernels/ (and dist/codegen/kernels/). */
-export const KERNEL_FILES: Readonly<Record<KernelVariant, string>> = {
-  relaxed: "kiln_kernels_relaxed.wasm",
-  plain: "kiln_kernels.wasm",
-};
-
-type Proc = { getBuiltinModule?: (id: string) => unknown; env?: Record<string, string | undefined>; versions?: { node?: string } };
-const proc = (globalThis as { process?: Proc }).process;
-const isNode = typeof proc?.versions?.node === "string";
-
-/**
- * A module with one function running `f32x4.relaxed_madd` on three zero vectors: it validates
- * exactly where the runtime accepts relaxed SIMD. Sections: type () -> (), one function, its body.
- */
-const RELAXED_PROBE = (() => {
-  const v128Zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-  const body = [0x00, ...v128Zero, ...v128Zero, ...v128Zero, 0xfd, 0x85, 0x02, 0x1a, 0x0b]; // no locals; madd; drop; end
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
-    0x03, 0x02, 0x01, 0x00,
-    0x0a, body.length + 2, 0x01, body.length, ...body,
-  ]);
-})();
-
-let relaxedSupport: boolean | undefined;
-
-/**
- * Whether this runtime runs relaxed SIMD. In Node, where V8 keeps it behind
- * `--experimental-wasm-relaxed-simd` (Node 20), the flag is set first, only if validation fails
- * without it; V8 reads it when a module is compiled, so it must happen before the kernels compile.
- * @example
- * relaxedSimdSupported(); // true in Node >= 20 and Chrome >= 114
- */
-export function relaxedSimdSupported(): boolean {
-  if (relaxedSupport !== undefined) return relaxedSupport;
-  const wasm = wasmApi();
-  let ok = false;
-  try {
-    ok = wasm.validate(RELAXED_PROBE);
-    if (!ok && isNode) {
-      const v8 = proc?.getBuiltinModule?.("node:v8") as { setFlagsFromString(flag: string): void } | undefined;
-      v8?.setFlagsFromString("--experimental-wasm-relaxed-simd");
-      ok = wasm.validate(RELAXED_PROBE);
-    }
-  } catch {
-    ok = false; // no WebAssembly.validate, or a runtime that refuses the flag: plain SIMD
-  }
-  relaxedSupport = ok;
-  return ok;
-}
-
-/**
- * The build the loaders use: "relaxed" where `relaxedSimdSupported()`, else "plain". The
- * environment variable KILN_KERNELS=plain forces the plain build (to compare the two).
- * @example
- * kernelVariant(); // "relaxed" in Node 20
- */
-export function kernelVariant(): KernelVariant {
-  if (proc?.env?.KILN_KERNELS === "plain") return "plain";
-  return relaxedSimdSupported() ? "relaxed" : "plain";
-}
+export { KERNEL_FILES, KERNEL_VARIANTS, type KernelVariant, kernelVariant, relaxedSimdSupported } from "./kernel-variant.js";
 
 /** URL of a committed build, relative to this module (src/ or dist/); by default the one `kernelVariant()` picks. */
 export const kernelsWasmUrl = (variant: KernelVariant = kernelVariant()): URL =>
   new URL(`../../codegen/kernels/${KERNEL_FILES[variant]}`, import.meta.url);
+
+const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
 
 async function readArtifact(url: URL): Promise<Uint8Array> {
   if (isNode && url.protocol === "file:") {
