@@ -8,7 +8,7 @@
  * A split call is a list of pieces that the threads take in turn from a shared counter (so a
  * thread the OS descheduled holds up one piece, not a fixed share). A piece reads its operand
  * slices from a SharedArrayBuffer staging area, copies them into the thread's own instance of
- * kiln_kernels.wasm (whose memory is not shared: the module is built by a Rust without atomics),
+ * the Rust kernels (the caller's build, relaxed or plain; its memory is not shared: no atomics),
  * calls one export, and writes its slice of the result back to the staging area. Offsets and
  * lengths are in floats.
  */
@@ -154,8 +154,8 @@ function runJob(ex, job, next) {
 `;
 
 /**
- * The worker's whole program (CommonJS, as `eval: true` workers run). workerData: `module` (a
- * compiled kiln_kernels WebAssembly.Module), `ctl` (the control SharedArrayBuffer), `index` (its
+ * The worker's whole program (CommonJS, as `eval: true` workers run). workerData: `module` (the
+ * compiled WebAssembly.Module of the caller's kernel build), `ctl` (the control SharedArrayBuffer), `index` (its
  * slot), `next` (the index of the shared piece counter in `ctl`) and `port` (a MessagePort: jobs
  * in, error messages out). It sleeps in `Atomics.wait`
  * between jobs, in bounded slices so that terminating the thread never waits on it.
