@@ -12,10 +12,9 @@ import { np, random, type Tracer } from "../../index.js";
 import type { CallContext } from "../call-context.js";
 import { softmax } from "../functions.js";
 import { Layer, type LayerConfig, type LayerOptions } from "../layer.js";
-import type { ConstraintLike, InitializerLike, RegularizerLike } from "../resolve.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
-import { serializeObject } from "./config-util.js";
+import { type KernelBiasOptions, kernelBiasConfig } from "./config-util.js";
 import { buildSublayer } from "./rnn.js";
 
 /** The dictionary form of the attention layers' inputs. */
@@ -50,14 +49,7 @@ function dropoutOn(x: Tracer, r: number, ctx: CallContext): Tracer {
   return np.where(random.bernoulli(ctx.nextKey(), 1 - r, [...x.shape]), x.div(1 - r), np.zerosLike(x));
 }
 
-export interface ProjectionOptions extends LayerOptions {
-  readonly useBias?: boolean;
-  readonly kernelInitializer?: InitializerLike;
-  readonly biasInitializer?: InitializerLike;
-  readonly kernelRegularizer?: RegularizerLike | null;
-  readonly biasRegularizer?: RegularizerLike | null;
-  readonly kernelConstraint?: ConstraintLike | null;
-  readonly biasConstraint?: ConstraintLike | null;
+export interface ProjectionOptions extends LayerOptions, KernelBiasOptions {
 }
 
 /**
@@ -255,9 +247,7 @@ export class MultiHeadAttention extends Layer {
       ...super.getConfig(), numHeads: this.numHeads, keyDim: this.keyDim, valueDim: this.valueDim, dropout: this.dropout, useBias: o.useBias ?? true,
       outputShape: os === null || os === undefined ? null : typeof os === "number" ? os : [...os],
       attentionAxes: o.attentionAxes === null || o.attentionAxes === undefined ? null : typeof o.attentionAxes === "number" ? [o.attentionAxes] : [...o.attentionAxes],
-      kernelInitializer: serializeObject(o.kernelInitializer ?? "glorot_uniform"), biasInitializer: serializeObject(o.biasInitializer ?? "zeros"),
-      kernelRegularizer: serializeObject(o.kernelRegularizer ?? null), biasRegularizer: serializeObject(o.biasRegularizer ?? null),
-      kernelConstraint: serializeObject(o.kernelConstraint ?? null), biasConstraint: serializeObject(o.biasConstraint ?? null),
+      ...kernelBiasConfig(o),
       seed: o.seed ?? null, returnAttentionScores: o.returnAttentionScores ?? false, useCausalMask: o.useCausalMask ?? false,
     };
   }

@@ -1,7 +1,36 @@
 /**
  * @file Helpers for layer configs: how an option object (an initializer, a regularizer...) is
- * written into JSON, Keras style (`{ className, config }`), and read back through a registry.
+ * written into JSON, Keras style (`{ className, config }`), and read back through a registry;
+ * the kernel/bias options that Dense, the convolutions and the attention projections share.
  */
+import type { ConstraintLike, InitializerLike, RegularizerLike } from "../resolve.js";
+
+/** The options of layers with a kernel and an optional bias (Keras' names and defaults). */
+export interface KernelBiasOptions {
+  readonly useBias?: boolean;
+  /** Default `"glorot_uniform"`. */
+  readonly kernelInitializer?: InitializerLike;
+  /** Default `"zeros"`. */
+  readonly biasInitializer?: InitializerLike;
+  readonly kernelRegularizer?: RegularizerLike | null;
+  readonly biasRegularizer?: RegularizerLike | null;
+  readonly kernelConstraint?: ConstraintLike | null;
+  readonly biasConstraint?: ConstraintLike | null;
+}
+
+/** The JSON of the kernel/bias options (and the activity regularizer), defaults filled in. */
+export function kernelBiasConfig(o: KernelBiasOptions & { readonly activityRegularizer?: RegularizerLike | null }): Record<string, unknown> {
+  return {
+    useBias: o.useBias ?? true,
+    kernelInitializer: serializeObject(o.kernelInitializer ?? "glorot_uniform"),
+    biasInitializer: serializeObject(o.biasInitializer ?? "zeros"),
+    kernelRegularizer: serializeObject(o.kernelRegularizer ?? null),
+    biasRegularizer: serializeObject(o.biasRegularizer ?? null),
+    activityRegularizer: serializeObject(o.activityRegularizer ?? null),
+    kernelConstraint: serializeObject(o.kernelConstraint ?? null),
+    biasConstraint: serializeObject(o.biasConstraint ?? null),
+  };
+}
 
 /** JSON for an option that may be a string identifier, null, or an object with `getConfig`. */
 export function serializeObject(x: unknown): unknown {

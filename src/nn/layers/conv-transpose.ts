@@ -12,7 +12,7 @@ import {
 } from "../resolve.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
-import { serializeObject } from "./config-util.js";
+import { kernelBiasConfig, serializeObject } from "./config-util.js";
 import {
   type ConvOptions, type DataFormat, addBias, convDimensionNumbers, knownChannels, normalizeDataFormat, normalizePadding,
   normalizeTuple,
@@ -115,11 +115,7 @@ export abstract class BaseConvTranspose extends Layer {
     return {
       ...super.getConfig(), filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides], padding: this.padding,
       outputPadding: this.outputPadding && [...this.outputPadding], dataFormat: this.dataFormat, dilationRate: [...this.dilationRate],
-      activation: activationId(o.activation), useBias: o.useBias ?? true,
-      kernelInitializer: serializeObject(o.kernelInitializer ?? "glorot_uniform"), biasInitializer: serializeObject(o.biasInitializer ?? "zeros"),
-      kernelRegularizer: serializeObject(o.kernelRegularizer ?? null), biasRegularizer: serializeObject(o.biasRegularizer ?? null),
-      activityRegularizer: serializeObject(o.activityRegularizer ?? null),
-      kernelConstraint: serializeObject(o.kernelConstraint ?? null), biasConstraint: serializeObject(o.biasConstraint ?? null),
+      activation: activationId(o.activation), ...kernelBiasConfig(o),
     };
   }
 

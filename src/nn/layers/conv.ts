@@ -7,11 +7,11 @@
 import { np, lax, type Tracer } from "../../index.js";
 import { Layer, type LayerConfig, type LayerOptions } from "../layer.js";
 import {
-  type ActivationLike, type ConstraintLike, type InitializerLike, type RegularizerLike, activationId, resolveActivation,
+  type ActivationLike, activationId, resolveActivation,
 } from "../resolve.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
-import { serializeObject } from "./config-util.js";
+import { type KernelBiasOptions, kernelBiasConfig } from "./config-util.js";
 
 /** Where the channel axis is: last (NHWC, Keras' default) or right after the batch (NCHW). */
 export type DataFormat = "channels_last" | "channels_first";
@@ -93,7 +93,7 @@ export function knownChannels(layer: Layer, shape: Shape, rank: number, df: Data
   return c;
 }
 
-export interface ConvOptions extends LayerOptions {
+export interface ConvOptions extends LayerOptions, KernelBiasOptions {
   readonly strides?: number | readonly number[];
   /** "valid" (no padding), "same" (output size ceil(in / stride)) or, for Conv1D only, "causal". */
   readonly padding?: "valid" | "same" | "causal";
@@ -102,13 +102,6 @@ export interface ConvOptions extends LayerOptions {
   /** Channel groups: each group of `in / groups` inputs makes `filters / groups` outputs. */
   readonly groups?: number;
   readonly activation?: ActivationLike;
-  readonly useBias?: boolean;
-  readonly kernelInitializer?: InitializerLike;
-  readonly biasInitializer?: InitializerLike;
-  readonly kernelRegularizer?: RegularizerLike | null;
-  readonly biasRegularizer?: RegularizerLike | null;
-  readonly kernelConstraint?: ConstraintLike | null;
-  readonly biasConstraint?: ConstraintLike | null;
 }
 
 /** The N-D convolution behind Conv1D/2D/3D (Keras' `BaseConv`). */
@@ -191,11 +184,7 @@ export abstract class BaseConv extends Layer {
     return {
       ...super.getConfig(), filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides],
       padding: this.padding, dataFormat: this.dataFormat, dilationRate: [...this.dilationRate], groups: this.groups,
-      activation: activationId(o.activation), useBias: o.useBias ?? true,
-      kernelInitializer: serializeObject(o.kernelInitializer ?? "glorot_uniform"), biasInitializer: serializeObject(o.biasInitializer ?? "zeros"),
-      kernelRegularizer: serializeObject(o.kernelRegularizer ?? null), biasRegularizer: serializeObject(o.biasRegularizer ?? null),
-      activityRegularizer: serializeObject(o.activityRegularizer ?? null),
-      kernelConstraint: serializeObject(o.kernelConstraint ?? null), biasConstraint: serializeObject(o.biasConstraint ?? null),
+      activation: activationId(o.activation), ...kernelBiasConfig(o),
     };
   }
 

@@ -6,11 +6,11 @@ import { np, lax, random, type Tracer } from "../../index.js";
 import type { CallContext } from "../call-context.js";
 import { Layer, type LayerConfig, type LayerOptions } from "../layer.js";
 import {
-  type ActivationLike, type ConstraintLike, type InitializerLike, type RegularizerLike, activationId, resolveActivation,
+  type ActivationLike, activationId, resolveActivation,
 } from "../resolve.js";
 import type { Shape } from "../symbolic.js";
 import type { Variable } from "../variable.js";
-import { serializeObject } from "./config-util.js";
+import { type KernelBiasOptions, kernelBiasConfig } from "./config-util.js";
 
 const positiveInt = (layer: string, what: string, n: unknown): number => {
   if (!Number.isInteger(n) || (n as number) <= 0) {
@@ -19,15 +19,8 @@ const positiveInt = (layer: string, what: string, n: unknown): number => {
   return n as number;
 };
 
-export interface DenseOptions extends LayerOptions {
+export interface DenseOptions extends LayerOptions, KernelBiasOptions {
   readonly activation?: ActivationLike;
-  readonly useBias?: boolean;
-  readonly kernelInitializer?: InitializerLike;
-  readonly biasInitializer?: InitializerLike;
-  readonly kernelRegularizer?: RegularizerLike | null;
-  readonly biasRegularizer?: RegularizerLike | null;
-  readonly kernelConstraint?: ConstraintLike | null;
-  readonly biasConstraint?: ConstraintLike | null;
 }
 
 /**
@@ -72,10 +65,7 @@ export class Dense extends Layer {
   override getConfig(): LayerConfig {
     const o = this.options;
     return {
-      ...super.getConfig(), units: this.units, activation: activationId(o.activation), useBias: o.useBias ?? true,
-      kernelInitializer: serializeObject(o.kernelInitializer ?? "glorot_uniform"), biasInitializer: serializeObject(o.biasInitializer ?? "zeros"),
-      kernelRegularizer: serializeObject(o.kernelRegularizer ?? null), biasRegularizer: serializeObject(o.biasRegularizer ?? null),
-      kernelConstraint: serializeObject(o.kernelConstraint ?? null), biasConstraint: serializeObject(o.biasConstraint ?? null),
+      ...super.getConfig(), units: this.units, activation: activationId(o.activation), ...kernelBiasConfig(o),
     };
   }
 
