@@ -46,10 +46,14 @@ library="$sysroot/lib/rustlib/src/rust/library"
 [ -f "$library/core/Cargo.toml" ] && [ -d "$library/vendor" ] \
   || fail_setup "$library has no core sources or vendored crates (package rust-web-src)"
 version=$("$rustc_bin" -V)
+compare=1
 if [ "${version#"$PINNED_RUSTC"}" = "$version" ]; then
-  msg="build-kernels: the artifacts are pinned to $PINNED_RUSTC, found '$version'; their bytes will differ"
-  if [ $check -eq 1 ]; then echo "$msg" >&2; exit 1; fi
-  echo "warning: $msg" >&2
+  # bookworm-security replaces rustc-web when Firefox/Chromium need a newer one, and old versions
+  # leave the archive: CI then checks that the crate still builds with the new compiler, and says
+  # loudly that the bytes cannot be compared, instead of failing on something outside this repo.
+  echo "warning: build-kernels: the artifacts are pinned to $PINNED_RUSTC, found '$version'; their bytes will differ." >&2
+  echo "warning: rebuild them (bash scripts/build-kernels.sh), update PINNED_RUSTC and commit both .wasm files." >&2
+  compare=0
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-kernels.XXXXXX")
@@ -82,7 +86,9 @@ for variant in "kiln_kernels:" "kiln_kernels_relaxed:+relaxed-simd"; do
   name=${variant%%:*}
   built=$(build "$name" "${variant#*:}")
   artifact="$crate/$name.wasm"
-  if [ $check -eq 1 ]; then
+  if [ $check -eq 1 ] && [ $compare -eq 0 ]; then
+    echo "build-kernels --check: $name.wasm builds with '$version' (bytes not compared: see the warning above)"
+  elif [ $check -eq 1 ]; then
     if [ ! -f "$artifact" ]; then
       echo "build-kernels --check: $artifact is missing; run bash scripts/build-kernels.sh and commit it" >&2
       status=1
