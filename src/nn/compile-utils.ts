@@ -3,7 +3,8 @@
  * weights; targets given as a record by output name are put in output order), the metrics as
  * pure state machines (a loss tracker first, then each output's metrics under Keras' log names,
  * then `<output>_loss` trackers for multi-output models), the optimizer, and the weight
- * constraints to apply after each update.
+ * constraints to apply after each update. Sample weights may be given per output (array in
+ * output order or record by output name); each output's loss and metrics then use their own.
  */
 import { type PyTree, Tracer, treeFlatten } from "../index.js";
 import { Loss, type LossFn, getLoss } from "./losses.js";
@@ -26,14 +27,25 @@ export interface CompileOptions {
   readonly lossWeights?: readonly number[] | Readonly<Record<string, number>>;
 }
 
+/** Sample weights as the steps use them: one array for all outputs, or one per output (null: unweighted). */
+export type OutputWeights = Tracer | readonly (Tracer | null)[] | null;
+
+/** The weights of output `i`. */
+export const weightsOf = (sw: OutputWeights, i: number): Tracer | null => (Array.isArray(sw) ? (sw[i] ?? null) : (sw as Tracer | null));
+
 /** The loss of a compiled model, and the constraints applied after each update. */
 export interface CompiledLoss {
   /** The targets in output order: an array as given, or a record by output name put in that order. */
   targets(y: PyTree): Tracer[];
+  /**
+   * `sampleWeight` as given to fit / evaluate (one array, an array per output, or a record by
+   * output name, where a missing output is unweighted), checked and put in output order.
+   */
+  sampleWeights(sw: PyTree | null, op: string): OutputWeights;
   /** Each output's loss, times its loss weight (Keras logs these as `<output>_loss`). */
-  computeEach(y: PyTree, yPred: PyTree, sampleWeight: Tracer | null): Tracer[];
+  computeEach(y: PyTree, yPred: PyTree, sampleWeight: OutputWeights): Tracer[];
   /** The sum of `computeEach`. */
-  compute(y: PyTree, yPred: PyTree, sampleWeight: Tracer | null): Tracer;
+  compute(y: PyTree, yPred: PyTree, sampleWeight: OutputWeights): Tracer;
   applyConstraints(params: Record<string, Tracer>): Record<string, Tracer>;
 }
 
@@ -52,7 +64,7 @@ export interface MetricBatch {
   readonly outputLosses: readonly Tracer[];
   readonly y: PyTree;
   readonly yPred: PyTree;
-  readonly sampleWeight: Tracer | null;
+  readonly sampleWeight: OutputWeights;
 }
 
 export interface OptimizerLike {
@@ -156,7 +168,7 @@ class OutputMetric implements MetricLike {
   update(state: PyTree, b: MetricBatch): PyTree {
     const y = treeFlatten(b.y)[0][this.output] as Tracer;
     const p = treeFlatten(b.yPred)[0][this.output] as Tracer;
-    return this.metric.statelessUpdate(state as never, y, p, b.sampleWeight ?? undefined) as PyTree;
+    return this.metric.statelessUpdate(state as never, y, p, weightsOf(b.sampleWeight, this.output) ?? undefined) as PyTree;
   }
   results(state: PyTree): Record<string, Tracer> {
     return { [this.logName]: this.metric.statelessResult(state as never) };
@@ -209,6 +221,28 @@ export function resolveCompile(opts: CompileOptions, model: Model): { loss: Comp
       }
       return names.flatMap((k) => treeFlatten(rec[k])[0] as Tracer[]);
     },
+    sampleWeights(sw, op) {
+      if (sw === null || sw === undefined || sw instanceof Tracer) return (sw ?? null) as Tracer | null;
+      const list = Array.isArray(sw)
+        ? (sw as PyTree[])
+        : (() => {
+            const rec = sw as Record<string, PyTree>;
+            const extra = Object.keys(rec).filter((k) => !names.includes(k));
+            if (extra.length > 0) {
+              throw new RangeError(`${op}: sampleWeight names unknown output(s) ${extra.map((k) => `'${k}'`).join(", ")}; the outputs are ${names.join(", ")}.`);
+            }
+            return names.map((k) => rec[k] ?? null);
+          })();
+      if (list.length !== n) {
+        throw new RangeError(`${op}: sampleWeight has ${list.length} array(s) but the model has ${n} output(s) (${names.join(", ")}); pass one per output, or a single array for all.`);
+      }
+      list.forEach((w, i) => {
+        if (w !== null && !(w instanceof Tracer)) {
+          throw new TypeError(`${op}: sampleWeight for output '${names[i]}' must be an Array of shape [n] or null, received ${typeof w}.`);
+        }
+      });
+      return list as (Tracer | null)[];
+    },
     computeEach(y, yPred, sw) {
       const ys = loss.targets(y);
       const ps = treeFlatten(yPred)[0] as Tracer[];
@@ -216,7 +250,7 @@ export function resolveCompile(opts: CompileOptions, model: Model): { loss: Comp
         throw new RangeError(`fit: the model has ${ps.length} output(s) but ${ys.length} target array(s) were given. Pass one y per output (${names.join(", ")}).`);
       }
       return losses.map((l, i) => {
-        const v = l.compute(ys[i], ps[i], sw);
+        const v = l.compute(ys[i], ps[i], weightsOf(sw, i));
         return weights[i] === 1 ? v : v.mul(weights[i]);
       });
     },

@@ -9,7 +9,8 @@ import { np, type PyTree, Tracer, treeFlatten, treeUnflatten } from "../index.js
 export interface ArrayData {
   readonly x: PyTree;
   readonly y: PyTree | null;
-  readonly sampleWeight: Tracer | null;
+  /** One weight array, or (multi-output models) one per output, as an array or record. */
+  readonly sampleWeight: PyTree | null;
   readonly size: number;
 }
 
@@ -33,7 +34,7 @@ const leavesOf = (what: string, t: PyTree | null): Tracer[] => {
  *
  * @example const data = arrayData(xTrain, yTrain, null)
  */
-export function arrayData(x: PyTree, y: PyTree | null, sampleWeight: Tracer | null, op = "fit"): ArrayData {
+export function arrayData(x: PyTree, y: PyTree | null, sampleWeight: PyTree | null, op = "fit"): ArrayData {
   const all = [
     ...leavesOf(`${op}: x`, x).map((a) => ["x", a] as const),
     ...leavesOf(`${op}: y`, y).map((a) => ["y", a] as const),
@@ -48,8 +49,8 @@ export function arrayData(x: PyTree, y: PyTree | null, sampleWeight: Tracer | nu
       );
     }
   }
-  if (sampleWeight && sampleWeight.ndim !== 1) {
-    throw new RangeError(`${op}: sampleWeight must have shape [n], received [${sampleWeight.shape}].`);
+  for (const [name, a] of all) {
+    if (name === "sampleWeight" && a.ndim !== 1) throw new RangeError(`${op}: sampleWeight must have shape [n], received [${a.shape}].`);
   }
   return { x, y, sampleWeight, size: n };
 }
@@ -60,7 +61,7 @@ const mapData = (d: ArrayData, f: (a: Tracer) => Tracer): ArrayData => {
     const [ls, tree] = treeFlatten(t);
     return treeUnflatten(tree, (ls as Tracer[]).map(f));
   };
-  const sw = d.sampleWeight ? f(d.sampleWeight) : null;
+  const sw = m(d.sampleWeight);
   const x = m(d.x)!;
   return { x, y: m(d.y), sampleWeight: sw, size: (treeFlatten(x)[0][0] as Tracer).shape[0] };
 };

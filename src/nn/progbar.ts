@@ -3,7 +3,8 @@
  * step count, ETA, time per step and running metrics, redrawn in place on a terminal (and printed
  * once per epoch when output goes to a file or pipe); `verbose: 2` prints one line per epoch,
  * `12/12 - 1s - 6ms/step - loss: 0.4000`. The time per step leaves out the first step (which
- * includes compiling the training step), as Keras does.
+ * includes compiling the training step), as Keras does. `evaluate` and `predict` show the same bar
+ * through the test and predict hooks (no epoch header); `fit`'s validation pass calls none of them.
  */
 import { Callback, type Logs } from "./callbacks.js";
 
@@ -72,7 +73,8 @@ export const epochLine = (steps: number, elapsed: number, perStep: number, logs:
   `${stepCount(steps, steps)} - ${formatElapsed(elapsed)} - ${formatPerStep(perStep)}${formatLogs(logs)}`;
 
 /**
- * Prints training progress (added by `fit` when `verbose` is 1 or 2).
+ * Prints training, evaluation and prediction progress (added by `fit`, `evaluate` and `predict`
+ * when `verbose` is 1 or 2).
  *
  * @example await model.fit(x, y, { verbose: 2 }) // one line per epoch
  */
@@ -88,12 +90,16 @@ export class ProgbarLogger extends Callback {
     super();
   }
 
-  override onEpochBegin(epoch: number): void {
+  #reset(): void {
     this.#start = performance.now();
     this.#afterFirst = null;
     this.#seen = 0;
     this.#lastDraw = 0;
     this.#lastLogs = {};
+  }
+
+  override onEpochBegin(epoch: number): void {
+    this.#reset();
     if (this.params.verbose > 0) this.sink.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
   }
 
@@ -104,6 +110,39 @@ export class ProgbarLogger extends Callback {
   }
 
   override onTrainBatchEnd(batch: number, logs: Logs = {}): void {
+    this.#step(batch, logs);
+  }
+
+  override onEpochEnd(_epoch: number, logs: Logs = {}): void {
+    this.#finish(logs);
+  }
+
+  override onTestBegin(): void {
+    this.#reset();
+  }
+
+  override onTestBatchEnd(batch: number, logs: Logs = {}): void {
+    this.#step(batch, logs);
+  }
+
+  override onTestEnd(logs: Logs = {}): void {
+    this.#finish(logs);
+  }
+
+  override onPredictBegin(): void {
+    this.#reset();
+  }
+
+  override onPredictBatchEnd(batch: number): void {
+    this.#step(batch, {});
+  }
+
+  override onPredictEnd(): void {
+    this.#finish({});
+  }
+
+  /** Redraws the bar after a step (interactive `verbose: 1` only, at most every 50 ms). */
+  #step(batch: number, logs: Logs): void {
     const now = performance.now();
     this.#lastLogs = logs;
     this.#seen = batch + 1;
@@ -115,7 +154,8 @@ export class ProgbarLogger extends Callback {
     this.sink.write(`\r${line}\x1b[K`);
   }
 
-  override onEpochEnd(_epoch: number, logs: Logs = {}): void {
+  /** The final line of an epoch, an evaluation or a prediction. */
+  #finish(logs: Logs): void {
     if (this.params.verbose === 0) return;
     const now = performance.now();
     const elapsed = (now - this.#start) / 1000;

@@ -4,20 +4,28 @@
  * optState', metricState', logs)`, jit-compiles it with the old states donated, and reuses it for
  * every batch (the last, smaller batch gets a second cache entry, compiled once for all epochs).
  * The model's variables are written back at the end of every epoch, so callbacks see them.
+ * The evaluate and predict loops live in inference.ts.
  */
 import {
   type PyTree, ShapedArray, type Tracer, evalShape, jit, np, random, tidy, treeFlatten, treeUnflatten, valueAndGrad,
 } from "../index.js";
 import { type Callback, CallbackList, History, type Logs } from "./callbacks.js";
 import {
-  type CompileOptions, type CompiledLoss, type MetricLike, type OptimizerLike, resolveCompile,
+  type CompileOptions, type CompiledLoss, type MetricLike, type OptimizerLike, type OutputWeights, resolveCompile, weightsOf,
 } from "./compile-utils.js";
 import { type ArrayData, arrayData, disposeData, epochBatches, shuffleRng, splitValidation, sliceData, takeRows } from "./data.js";
+import {
+  type EvaluateOptions, type InferenceHost, type PredictOptions, checkBatchSize, evaluate, evaluateData, logsResult, predict,
+} from "./inference.js";
 import type { Layer } from "./layer.js";
 import type { Model } from "./model.js";
 import { ProgbarLogger } from "./progbar.js";
 
 export type { CompileOptions } from "./compile-utils.js";
+export type { EvaluateOptions, PredictOptions } from "./inference.js";
+
+/** Sample weights as fit takes them: one array of shape [n], or one per output (array, or record by output name). */
+export type SampleWeight = Tracer | readonly (Tracer | null)[] | Readonly<Record<string, Tracer>>;
 
 export interface FitOptions {
   readonly batchSize?: number;
@@ -28,33 +36,18 @@ export interface FitOptions {
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   readonly validationSplit?: number;
   /** `[x, y]` or `[x, y, sampleWeight]` to evaluate at the end of each epoch. */
-  readonly validationData?: readonly [PyTree, PyTree] | readonly [PyTree, PyTree, Tracer];
+  readonly validationData?: readonly [PyTree, PyTree] | readonly [PyTree, PyTree, SampleWeight];
   readonly shuffle?: boolean;
   /** Weight of each class index in the loss, e.g. `{ 0: 1, 1: 5 }`. */
   readonly classWeight?: Readonly<Record<number, number>>;
-  /** Weight of each sample in the loss, shape [n]. */
-  readonly sampleWeight?: Tracer;
+  /** Weight of each sample in the loss, shape [n]; per output for multi-output models (array or record by name). */
+  readonly sampleWeight?: SampleWeight;
   readonly initialEpoch?: number;
   readonly validationBatchSize?: number;
-  /** Run validation every `validationFreq` epochs. */
-  readonly validationFreq?: number;
+  /** Run validation every `validationFreq` epochs, or after the listed (1-based) epochs, e.g. `[1, 5, 10]`. */
+  readonly validationFreq?: number | readonly number[];
   /** Seed for shuffling and dropout keys (default: drawn at random). */
   readonly seed?: number;
-}
-
-export interface EvaluateOptions {
-  readonly batchSize?: number;
-  readonly verbose?: 0 | 1 | 2 | "auto";
-  readonly sampleWeight?: Tracer;
-  readonly callbacks?: readonly Callback[];
-  /** Return `{ loss, accuracy, ... }` instead of `[loss, accuracy, ...]`. */
-  readonly returnDict?: boolean;
-}
-
-export interface PredictOptions {
-  readonly batchSize?: number;
-  readonly verbose?: 0 | 1 | 2 | "auto";
-  readonly callbacks?: readonly Callback[];
 }
 
 type Dict = Record<string, Tracer>;
@@ -62,12 +55,6 @@ interface TrainState {
   params: Dict;
   state: Dict;
 }
-
-/** `batchSize` when it is a positive integer (a loop stepping by 0 or less would never end). */
-const checkBatchSize = (op: string, batchSize: number, name = "batchSize"): number => {
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`${op}: ${name} must be a positive integer, received ${batchSize}.`);
-  return batchSize;
-};
 
 /** Log values as numbers, in the metrics' order (loss first), as Keras reports them. */
 const readLogs = (logs: Dict, order: readonly string[]): Logs => {
@@ -92,6 +79,24 @@ export class Trainer {
   #testStep: ((...a: any[]) => any) | null = null;
   #predictStep: ((...a: any[]) => any) | null = null;
   #shapeTraced = false;
+
+  /** What the evaluate / predict loops (inference.ts) may use of this trainer. */
+  readonly #host: InferenceHost = {
+    getModel: () => this.model,
+    build: (x) => this.#ensureBuilt(x),
+    weights: () => {
+      this.#syncWeights();
+      return this.model.paramsAndState();
+    },
+    testStep: () => {
+      if (!this.#compiled) throw new Error(`Model '${this.model.name}': call compile({ optimizer, loss }) before evaluate().`);
+      return (this.#testStep ??= this.#makeTestStep());
+    },
+    predictStep: () => (this.#predictStep ??= this.#makePredictStep()),
+    metricInit: () => this.#metricInit(),
+    readLogs: (logs) => readLogs(logs, this.#logOrder),
+    sampleWeights: (sw, op) => this.#compiled!.sampleWeights(sw, op),
+  };
 
   constructor(readonly model: Model) {}
 
@@ -216,7 +221,7 @@ export class Trainer {
     return tidy(() => this.#metrics.map((m) => m.initState()) as PyTree);
   }
 
-  #updateMetrics(mstate: PyTree, loss: Tracer, outputLosses: Tracer[], y: Tracer[], yPred: PyTree, sw: Tracer | null): [PyTree, Dict] {
+  #updateMetrics(mstate: PyTree, loss: Tracer, outputLosses: Tracer[], y: Tracer[], yPred: PyTree, sw: OutputWeights): [PyTree, Dict] {
     const states = mstate as PyTree[];
     const next = this.#metrics.map((m, i) => m.update(states[i], { loss, outputLosses, y, yPred, sampleWeight: sw }));
     const logs: Dict = {};
@@ -228,7 +233,7 @@ export class Trainer {
     const model = this.model;
     const loss = this.#compiled!;
     const opt = this.optimizer;
-    const step = (params: Dict, state: Dict, optState: PyTree, mstate: PyTree, x: PyTree, yGiven: PyTree, sw: Tracer | null, key: Tracer) => {
+    const step = (params: Dict, state: Dict, optState: PyTree, mstate: PyTree, x: PyTree, yGiven: PyTree, sw: OutputWeights, key: Tracer) => {
       const y = loss.targets(yGiven);
       const f = (p: Dict) => {
         const [yPred, newState, extra] = model.statelessCall(p, state, x, { training: true, key });
@@ -249,7 +254,7 @@ export class Trainer {
   #makeTestStep() {
     const model = this.model;
     const loss = this.#compiled!;
-    const step = (params: Dict, state: Dict, mstate: PyTree, x: PyTree, yGiven: PyTree, sw: Tracer | null) => {
+    const step = (params: Dict, state: Dict, mstate: PyTree, x: PyTree, yGiven: PyTree, sw: OutputWeights) => {
       const y = loss.targets(yGiven);
       const [yPred, , extra] = model.statelessCall(params, state, x, { training: false });
       const parts = loss.computeEach(y, yPred, sw);
@@ -261,8 +266,9 @@ export class Trainer {
   }
 
   /** Sample weights of a batch: the given ones times the class weights of its labels. */
-  #batchWeights(b: ArrayData, classWeight: FitOptions["classWeight"]): Tracer | null {
-    if (!classWeight) return b.sampleWeight;
+  #batchWeights(b: ArrayData, classWeight: FitOptions["classWeight"]): OutputWeights {
+    const given = b.sampleWeight as OutputWeights;
+    if (!classWeight) return given;
     const y = treeFlatten(b.y as PyTree)[0];
     if (y.length !== 1) throw new TypeError("fit: classWeight needs a single output; use sampleWeight for multi-output models.");
     const labels = y[0] as Tracer;
@@ -270,7 +276,8 @@ export class Trainer {
     const maxClass = Math.max(...Object.keys(classWeight).map(Number));
     const table = np.array(Array.from({ length: maxClass + 1 }, (_, i) => classWeight[i] ?? 1), { dtype: "float32" });
     const w = np.take(table, np.clip(idx, 0, maxClass), { axis: 0 });
-    return b.sampleWeight ? w.mul(b.sampleWeight) : w;
+    const sw = weightsOf(given, 0);
+    return sw ? w.mul(sw) : w;
   }
 
   /**
@@ -285,12 +292,18 @@ export class Trainer {
     const epochs = opts.epochs ?? 1;
     if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be a non-negative integer, received ${epochs}.`);
     const verbose = opts.verbose === undefined || opts.verbose === "auto" ? 1 : opts.verbose;
-    let data = arrayData(x, y ?? null, opts.sampleWeight ?? null, "fit");
+    const sampleWeights = (sw: SampleWeight | undefined, op: string) => this.#compiled!.sampleWeights((sw ?? null) as PyTree | null, op) as PyTree;
+    const freq = opts.validationFreq ?? 1;
+    const validateAfter = Array.isArray(freq) ? new Set<number>(freq) : null;
+    if (validateAfter ? (freq as readonly number[]).some((e: number) => !Number.isInteger(e) || e < 1) : !(Number.isInteger(freq) && (freq as number) >= 1)) {
+      throw new RangeError(`fit: validationFreq must be a positive integer or a list of 1-based epochs, received ${JSON.stringify(freq)}.`);
+    }
+    let data = arrayData(x, y ?? null, sampleWeights(opts.sampleWeight, "fit"), "fit");
     let val: ArrayData | null = null;
     const owned: ArrayData[] = [];
     if (opts.validationData) {
-      const [vx, vy, vsw] = opts.validationData as unknown as [PyTree, PyTree, Tracer?];
-      val = arrayData(vx, vy, vsw ?? null, "fit: validationData");
+      const [vx, vy, vsw] = opts.validationData as unknown as [PyTree, PyTree, SampleWeight?];
+      val = arrayData(vx, vy, sampleWeights(vsw, "fit: validationData"), "fit: validationData");
     } else if (opts.validationSplit) {
       const split = opts.validationSplit;
       [data, val] = tidy(() => splitValidation(data, split));
@@ -338,9 +351,8 @@ export class Trainer {
         }
         for (const leaf of treeFlatten(mstate)[0]) (leaf as Tracer).dispose();
         this.#syncWeights();
-        const freq = opts.validationFreq ?? 1;
-        if (val && (epoch + 1) % freq === 0) {
-          const vlogs = this.#evaluateData(val, valBatchSize);
+        if (val && (validateAfter ? validateAfter.has(epoch + 1) : (epoch + 1) % (freq as number) === 0)) {
+          const vlogs = evaluateData(this.#host, val, valBatchSize);
           for (const [k, v] of Object.entries(vlogs)) logs[`val_${k}`] = v;
         }
         await cbs.call("onEpochEnd", epoch, logs);
@@ -357,35 +369,9 @@ export class Trainer {
     return history;
   }
 
-  #evaluateData(d: ArrayData, batchSize: number): Logs {
-    if (!this.#compiled) throw new Error(`Model '${this.model.name}': call compile({ optimizer, loss }) before evaluate().`);
-    this.#syncWeights();
-    const [params, state] = this.model.paramsAndState();
-    const testStep = (this.#testStep ??= this.#makeTestStep());
-    let mstate = this.#metricInit();
-    let logs: Dict = {};
-    for (let s = 0; s < d.size; s += batchSize) {
-      for (const v of Object.values(logs)) v.dispose();
-      [mstate, logs] = tidy(() => {
-        const b = sliceData(d, s, Math.min(d.size, s + batchSize));
-        return testStep(params, state, mstate, b.x, b.y, b.sampleWeight);
-      });
-    }
-    for (const leaf of treeFlatten(mstate)[0]) (leaf as Tracer).dispose();
-    return readLogs(logs, this.#logOrder);
-  }
-
-  /**
-   * Loss and metrics over the data, in batches. Returns the loss alone when there are no
-   * metrics, `[loss, ...metrics]` otherwise, or a record with `returnDict`.
-   */
+  /** Loss and metrics over the data (see inference.ts). */
   evaluate(x: PyTree, y: PyTree | undefined, opts: EvaluateOptions = {}): number | number[] | Logs {
-    const d = arrayData(x, y ?? null, opts.sampleWeight ?? null, "evaluate");
-    this.#ensureBuilt(x);
-    const logs = this.#evaluateData(d, checkBatchSize("evaluate", opts.batchSize ?? 32));
-    if (opts.returnDict) return logs;
-    const values = Object.values(logs);
-    return values.length === 1 ? values[0] : values;
+    return evaluate(this.#host, x, y, opts);
   }
 
   #makePredictStep() {
@@ -395,38 +381,14 @@ export class Trainer {
     });
   }
 
-  /** Model outputs for `x`, computed in batches and concatenated. */
+  /** Model outputs for `x`, computed in batches and concatenated (see inference.ts). */
   predict(x: PyTree, opts: PredictOptions = {}): PyTree {
-    const d = arrayData(x, null, null, "predict");
-    this.#ensureBuilt(x);
-    const batchSize = checkBatchSize("predict", opts.batchSize ?? 32);
-    this.#syncWeights();
-    const [params, state] = this.model.paramsAndState();
-    const predictStep = (this.#predictStep ??= this.#makePredictStep());
-    const parts: Tracer[][] = [];
-    let tree = null as ReturnType<typeof treeFlatten>[1] | null;
-    for (let s = 0; s < d.size; s += batchSize) {
-      const [outs, t] = treeFlatten(
-        tidy(() => {
-          const b = sliceData(d, s, Math.min(d.size, s + batchSize));
-          return predictStep(params, state, b.x) as PyTree;
-        }),
-      );
-      tree = t;
-      parts.push(outs as Tracer[]);
-    }
-    const joined = parts[0].map((_, i) => {
-      if (parts.length === 1) return parts[0][i];
-      const c = np.concatenate(parts.map((p) => p[i]), 0);
-      for (const p of parts) p[i].dispose();
-      return c;
-    });
-    return treeUnflatten(tree!, joined);
+    return predict(this.#host, x, opts);
   }
 
-  trainOnBatch(x: PyTree, y: PyTree, opts: { sampleWeight?: Tracer; classWeight?: FitOptions["classWeight"]; returnDict?: boolean } = {}): number | number[] | Logs {
+  trainOnBatch(x: PyTree, y: PyTree, opts: { sampleWeight?: SampleWeight; classWeight?: FitOptions["classWeight"]; returnDict?: boolean } = {}): number | number[] | Logs {
     if (!this.#compiled) throw new Error(`Model '${this.model.name}': call compile({ optimizer, loss }) before trainOnBatch().`);
-    const batch = arrayData(x, y, opts.sampleWeight ?? null, "trainOnBatch");
+    const batch = arrayData(x, y, this.#compiled.sampleWeights((opts.sampleWeight ?? null) as PyTree | null, "trainOnBatch") as PyTree, "trainOnBatch");
     const ts = this.#trainState(batch);
     const trainStep = (this.#trainStep ??= this.#makeTrainStep());
     const [p, s, o, m, l] = tidy(() => {
@@ -438,17 +400,14 @@ export class Trainer {
     this.#optState = o;
     for (const leaf of treeFlatten(m)[0]) (leaf as Tracer).dispose();
     this.#syncWeights();
-    const logs = readLogs(l, this.#logOrder);
-    if (opts.returnDict) return logs;
-    const values = Object.values(logs);
-    return values.length === 1 ? values[0] : values;
+    return logsResult(readLogs(l, this.#logOrder), opts.returnDict);
   }
 
-  testOnBatch(x: PyTree, y: PyTree, opts: { sampleWeight?: Tracer; returnDict?: boolean } = {}): number | number[] | Logs {
-    return this.evaluate(x, y, { sampleWeight: opts.sampleWeight, returnDict: opts.returnDict, batchSize: Number.MAX_SAFE_INTEGER });
+  testOnBatch(x: PyTree, y: PyTree, opts: { sampleWeight?: SampleWeight; returnDict?: boolean } = {}): number | number[] | Logs {
+    return this.evaluate(x, y, { sampleWeight: opts.sampleWeight, returnDict: opts.returnDict, batchSize: Number.MAX_SAFE_INTEGER, verbose: 0 });
   }
 
   predictOnBatch(x: PyTree): PyTree {
-    return this.predict(x, { batchSize: Number.MAX_SAFE_INTEGER });
+    return this.predict(x, { batchSize: Number.MAX_SAFE_INTEGER, verbose: 0 });
   }
 }
