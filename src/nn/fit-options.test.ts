@@ -1,8 +1,9 @@
 /**
  * End-to-end tests of the options of `fit`, `evaluate`, `predict` and the `*OnBatch` methods, as
  * a Keras user relies on them: sample and class weights, validation data, shuffling, initial
- * epoch, validation frequency, partial last batches without retracing, the verbose output,
- * stopping from a callback, regularization and constraints, and the errors for misuse.
+ * epoch, validation frequency (every N epochs or a list), partial last batches without
+ * retracing, the verbose output of fit, evaluate and predict, their callbacks' hooks, stopping
+ * from a callback, regularization and constraints, and the errors for misuse.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { np, random, tidy, type Tracer } from "../index.js";
@@ -101,6 +102,19 @@ describe("validation", () => {
     expect(seen).toEqual([1, 3]);
     expect(h.history.loss.length).toBe(5);
     expect(h.history.val_loss.length).toBe(2);
+  });
+
+  it("validationFreq as a list validates after those (1-based) epochs only", async () => {
+    const [x, y] = regression(12);
+    const model = dense();
+    model.compile({ optimizer: new optimizers.SGD(0.05), loss: "mse" });
+    const seen: number[] = [];
+    const cb = new callbacks.LambdaCallback({ onEpochEnd: (e, logs) => void (logs && "val_loss" in logs && seen.push(e)) });
+    const h = await model.fit(x, y, { epochs: 5, batchSize: 4, verbose: 0, validationSplit: 0.25, validationFreq: [1, 4, 9], callbacks: [cb] });
+    expect(seen).toEqual([0, 3]);
+    expect(h.history.val_loss.length).toBe(2);
+    await expect(model.fit(x, y, { verbose: 0, validationFreq: [0, 2] })).rejects.toThrow(/validationFreq must be a positive integer or a list of 1-based epochs, received \[0,2\]/);
+    await expect(model.fit(x, y, { verbose: 0, validationFreq: 0 })).rejects.toThrow(/validationFreq must be/);
   });
 });
 
@@ -293,6 +307,84 @@ describe("verbose output", () => {
     const out = writes.join("");
     expect(out).toContain("Epoch 1/1\n");
     expect(out).toMatch(/3\/3 ━{20} .* - loss: \d+\.\d{4}/);
+  });
+});
+
+describe("evaluate and predict progress and callbacks", () => {
+  /** Records every test / predict / train hook with its batch and log names. */
+  class Recorder extends callbacks.Callback {
+    readonly calls: string[] = [];
+    override onTestBegin() { this.calls.push("testBegin"); }
+    override onTestBatchBegin(b: number) { this.calls.push(`testBatchBegin ${b}`); }
+    override onTestBatchEnd(b: number, logs?: nn.Logs) { this.calls.push(`testBatchEnd ${b} ${Object.keys(logs ?? {})}`); }
+    override onTestEnd(logs?: nn.Logs) { this.calls.push(`testEnd ${Object.keys(logs ?? {})}`); }
+    override onPredictBegin() { this.calls.push("predictBegin"); }
+    override onPredictBatchBegin(b: number) { this.calls.push(`predictBatchBegin ${b}`); }
+    override onPredictBatchEnd(b: number) { this.calls.push(`predictBatchEnd ${b}`); }
+    override onPredictEnd() { this.calls.push("predictEnd"); }
+  }
+
+  it("evaluate and predict call the test / predict hooks of their callbacks, in Keras' order", () => {
+    const [x, y] = regression(10);
+    const model = dense();
+    model.compile({ optimizer: "sgd", loss: "mse", metrics: ["mae"] });
+    const rec = new Recorder();
+    const ev = model.evaluate(x, y, { batchSize: 6, verbose: 0, callbacks: [rec] }) as number[];
+    expect(rec.calls).toEqual(["testBegin", "testBatchBegin 0", "testBatchEnd 0 loss,mae", "testBatchBegin 1", "testBatchEnd 1 loss,mae", "testEnd loss,mae"]);
+    expect(ev.length).toBe(2);
+    const rec2 = new Recorder();
+    model.predict(x, { batchSize: 4, verbose: 0, callbacks: [rec2] });
+    expect(rec2.calls).toEqual([
+      "predictBegin", "predictBatchBegin 0", "predictBatchEnd 0", "predictBatchBegin 1", "predictBatchEnd 1", "predictBatchBegin 2", "predictBatchEnd 2", "predictEnd",
+    ]);
+  });
+
+  it("verbose 1 shows Keras 3's bar (no epoch header), verbose 2 one final line, verbose 0 nothing", () => {
+    const [x, y] = regression(10);
+    const model = dense();
+    model.compile({ optimizer: "sgd", loss: "mse", metrics: ["mae"] });
+    const bar = capture(true);
+    model.evaluate(x, y, { batchSize: 4, verbose: 1, callbacks: [bar.logger] });
+    expect(bar.lines.at(-1)).toMatch(/^\r3\/3 ━{20} \d+s \d+(us|ms|s)\/step - loss: \d+\.\d{4} - mae: \d+\.\d{4}\x1b\[K\n$/);
+    expect(bar.lines.every((l) => l.startsWith("\r"))).toBe(true);
+    const two = capture(false);
+    model.evaluate(x, y, { batchSize: 4, verbose: 2, callbacks: [two.logger] });
+    expect(two.lines).toHaveLength(1);
+    expect(two.lines[0]).toMatch(/^3\/3 - \d+s - \d+(us|ms|s)\/step - loss: \d+\.\d{4} - mae: \d+\.\d{4}\n$/);
+    const pred = capture(false);
+    model.predict(x, { batchSize: 4, verbose: 1, callbacks: [pred.logger] });
+    expect(pred.lines).toHaveLength(1);
+    expect(pred.lines[0]).toMatch(/^3\/3 ━{20} \d+s \d+(us|ms|s)\/step\n$/);
+    const quiet = capture(false);
+    model.evaluate(x, y, { verbose: 0, callbacks: [quiet.logger] });
+    model.predict(x, { verbose: 0, callbacks: [quiet.logger] });
+    expect(quiet.lines).toEqual([]);
+  });
+
+  it("evaluate and predict print to stdout by default; fit's validation pass stays silent", async () => {
+    const [x, y] = regression(10);
+    const model = dense();
+    model.compile({ optimizer: "sgd", loss: "mse" });
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => {
+      writes.push(String(s));
+      return true;
+    });
+    try {
+      model.evaluate(x, y, { batchSize: 4 });
+      expect(writes.join("")).toMatch(/3\/3 ━{20} .* - loss: \d+\.\d{4}/);
+      writes.length = 0;
+      model.predict(x);
+      expect(writes.join("")).toMatch(/1\/1 ━{20} /);
+    } finally {
+      spy.mockRestore();
+    }
+    const { lines, logger } = capture(false);
+    const rec = new Recorder();
+    await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 1, validationData: [x, y], callbacks: [logger, rec] });
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^3\/3 ━{20} .* - loss: \d+\.\d{4} - val_loss: \d+\.\d{4}\n$/);
+    expect(rec.calls).toEqual([]);
   });
 });
 

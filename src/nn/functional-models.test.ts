@@ -2,7 +2,7 @@
  * End-to-end tests of functional models as Keras users build them: several inputs and outputs
  * with per-output losses, loss weights, metrics and their log names, targets given by output
  * name, shared layers, functional models nested in other models, subclassed models trained with
- * fit, getLayer, and the summary of a nested model.
+ * fit, getLayer, the summary of a nested model, and sample weights per output.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { grad, np, random, tidy, type Tracer } from "../index.js";
@@ -272,5 +272,63 @@ describe("subclassed models and getLayer", () => {
     expect(model.getLayer("trunk")).toBeInstanceOf(layers.Dense);
     expect(model.getLayer("a")).toBeInstanceOf(layers.InputLayer);
     expect(() => model.getLayer("nope")).toThrow(/no layer named 'nope'. Layers: a, b, concatenate, trunk, score, klass/);
+  });
+});
+
+/** Sample weights as evaluate takes them. */
+type SW = NonNullable<nn.EvaluateOptions["sampleWeight"]>;
+
+describe("per-output sample weights", () => {
+  const compiled = () => {
+    const model = twoHeads();
+    model.compile({ optimizer: new optimizers.SGD(0.05), loss: ["mse", "sparse_categorical_crossentropy"], metrics: [["mae"], ["accuracy"]] });
+    return model;
+  };
+
+  it("an array (output order) or a record (by name) weighs each output's loss and metrics; one array weighs all", () => {
+    const model = compiled();
+    const { xa, xb, yScore, yClass } = twoHeadData(12);
+    const w = np.array([2, 0, 1, 1, 0, 3, 1, 1, 2, 0, 1, 1]);
+    const ev = (sampleWeight?: SW) =>
+      model.evaluate([xa, xb], [yScore, yClass], { returnDict: true, verbose: 0, sampleWeight }) as nn.Logs;
+    const plain = ev();
+    const all = ev(w);
+    const first = ev([w, np.ones([12])]);
+    // Keras: sum(w * loss) / n per output.
+    const [pScore] = model.predict([xa, xb], { verbose: 0 }) as Tracer[];
+    const wmse = (np.sum(np.square(pScore.sub(yScore)).reshape([12]).mul(w)).item() as number) / 12;
+    expect(first.score_loss).toBeCloseTo(wmse, 5);
+    expect(first.klass_loss).toBeCloseTo(plain.klass_loss, 6);
+    expect(first.klass_accuracy).toBeCloseTo(plain.klass_accuracy, 6);
+    expect(first.score_mae).toBeCloseTo(all.score_mae, 6);
+    expect(first.score_mae).not.toBeCloseTo(plain.score_mae, 3);
+    expect(all.klass_loss).not.toBeCloseTo(plain.klass_loss, 3);
+    // A record by output name; a missing output is unweighted.
+    expect(ev({ score: w })).toEqual(first);
+    expect(ev({ klass: w, score: w })).toEqual(all);
+    expect(ev([w, w])).toEqual(all);
+  });
+
+  it("fit: a zero weight on one output trains like a zero loss weight on it", async () => {
+    const { xa, xb, yScore, yClass } = twoHeadData(16);
+    const a = twoHeads();
+    const b = twoHeads();
+    b.setWeights(a.getWeights());
+    a.compile({ optimizer: new optimizers.SGD(0.1), loss: ["mse", "sparse_categorical_crossentropy"] });
+    b.compile({ optimizer: new optimizers.SGD(0.1), loss: ["mse", "sparse_categorical_crossentropy"], lossWeights: [1, 0] });
+    await a.fit([xa, xb], [yScore, yClass], { epochs: 2, batchSize: 8, shuffle: false, verbose: 0, sampleWeight: { klass: np.zeros([16]) } });
+    await b.fit([xa, xb], [yScore, yClass], { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+    expect(maxDiff(flat(a.getWeights()), flat(b.getWeights()))).toBeLessThan(1e-6);
+  });
+
+  it("wrong counts, names, lengths or kinds say what to fix", async () => {
+    const model = compiled();
+    const { xa, xb, yScore, yClass } = twoHeadData(8);
+    const ev = (sampleWeight: unknown) => () => model.evaluate([xa, xb], [yScore, yClass], { verbose: 0, sampleWeight: sampleWeight as SW });
+    expect(ev([np.ones([8])])).toThrow(/evaluate: sampleWeight has 1 array\(s\) but the model has 2 output\(s\) \(score, klass\)/);
+    expect(ev({ nope: np.ones([8]) })).toThrow(/sampleWeight names unknown output\(s\) 'nope'; the outputs are score, klass/);
+    expect(ev([np.ones([8]), np.ones([5])])).toThrow(/same number of samples.*sampleWeight has 5/);
+    expect(ev([np.ones([8]), [1, 2]])).toThrow(/sampleWeight for output 'klass' must be an Array/);
+    await expect(model.fit([xa, xb], [yScore, yClass], { verbose: 0, sampleWeight: [np.ones([8])] })).rejects.toThrow(/fit: sampleWeight has 1 array/);
   });
 });

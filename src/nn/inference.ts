@@ -44,8 +44,8 @@ export interface InferenceHost {
   testStep(): Step;
   predictStep(): Step;
   metricInit(): PyTree;
-  /** Log values as numbers, in report order; disposes `logs`. */
-  readLogs(logs: Dict): Logs;
+  /** Log values as numbers, in report order; disposes `logs` unless `keep`. */
+  readLogs(logs: Dict, keep?: boolean): Logs;
   /** Per-output sample weights, checked against the compiled outputs. */
   sampleWeights(sw: PyTree | null, op: string): OutputWeights;
 }
@@ -86,7 +86,7 @@ export function evaluateData(host: InferenceHost, d: ArrayData, batchSize: numbe
       return testStep(params, state, mstate, batch.x, batch.y, batch.sampleWeight);
     });
     // Reading the running logs costs a device sync per batch, so only when someone listens.
-    if (cbs && cbs.callbacks.length > 0) void cbs.call("onTestBatchEnd", b, Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, v.item() as number])));
+    if (cbs && cbs.callbacks.length > 0) void cbs.call("onTestBatchEnd", b, host.readLogs(logs, true));
   }
   for (const leaf of treeFlatten(mstate)[0]) (leaf as Tracer).dispose();
   const out = host.readLogs(logs);

@@ -111,4 +111,27 @@ describe("ProgbarLogger", () => {
     epoch(l, 0, 10, 10);
     expect(l.out).toEqual([]);
   });
+
+  it("evaluate's hooks draw the same bar with no epoch header; predict's final line has no logs", () => {
+    const l = setup(1, true, 2, 1);
+    l.logger.onTestBegin();
+    l.tick(30);
+    l.logger.onTestBatchEnd(0, { loss: 2 });
+    l.tick(100);
+    l.logger.onTestBatchEnd(1, { loss: 1 });
+    l.logger.onTestEnd({ loss: 1.5 });
+    expect(l.out).toEqual([
+      "\r1/2 ━━━━━━━━━━────────── 0s 30ms/step - loss: 2.0000\x1b[K",
+      "\r2/2 ━━━━━━━━━━━━━━━━━━━━ 0s 100ms/step - loss: 1.0000\x1b[K",
+      "\r2/2 ━━━━━━━━━━━━━━━━━━━━ 0s 100ms/step - loss: 1.5000\x1b[K\n",
+    ]);
+    const p = setup(2, false, 3, 1);
+    p.logger.onPredictBegin();
+    for (let b = 0; b < 3; b++) {
+      p.tick(b === 0 ? 500 : 20);
+      p.logger.onPredictBatchEnd(b);
+    }
+    p.logger.onPredictEnd();
+    expect(p.out).toEqual(["3/3 - 1s - 20ms/step\n"]);
+  });
 });

@@ -56,12 +56,12 @@ interface TrainState {
   state: Dict;
 }
 
-/** Log values as numbers, in the metrics' order (loss first), as Keras reports them. */
-const readLogs = (logs: Dict, order: readonly string[]): Logs => {
+/** Log values as numbers, in the metrics' order (loss first), as Keras reports them; disposes `logs` unless `keep`. */
+const readLogs = (logs: Dict, order: readonly string[], keep = false): Logs => {
   const out: Logs = {};
   for (const k of [...order.filter((n) => n in logs), ...Object.keys(logs).filter((n) => !order.includes(n))]) {
     out[k] = logs[k].item() as number;
-    logs[k].dispose();
+    if (!keep) logs[k].dispose();
   }
   return out;
 };
@@ -94,7 +94,7 @@ export class Trainer {
     },
     predictStep: () => (this.#predictStep ??= this.#makePredictStep()),
     metricInit: () => this.#metricInit(),
-    readLogs: (logs) => readLogs(logs, this.#logOrder),
+    readLogs: (logs, keep) => readLogs(logs, this.#logOrder, keep),
     sampleWeights: (sw, op) => this.#compiled!.sampleWeights(sw, op),
   };
 
