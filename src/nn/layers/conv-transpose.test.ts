@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { np, grad, jit, type Tracer } from "../../index.js";
 import { expectArray } from "../../../tests/helpers/assert.js";
+import { type Arr, rand, toKiln, sizeOf, offsetOf, indices } from "../../../tests/helpers/loops.js";
 import { setRandomSeed } from "../call-context.js";
 import { Input } from "../input-layer.js";
 import type { Layer } from "../layer.js";
@@ -14,29 +15,6 @@ beforeEach(() => {
   setRandomSeed(0);
 });
 
-interface Arr {
-  data: number[];
-  shape: number[];
-}
-
-function rand(shape: number[], seed: number): Arr {
-  let s = seed * 7919 + 17;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31) * 2 - 1;
-  });
-  return { data, shape };
-}
-
-const toKiln = (a: Arr): Tracer => np.array(a.data).reshape(a.shape);
-const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const offsetOf = (shape: readonly number[], idx: readonly number[]) => idx.reduce((o, i, a) => o * shape[a] + i, 0);
-function indices(shape: readonly number[]): number[][] {
-  let out: number[][] = [[]];
-  for (const d of shape) out = out.flatMap((p) => Array.from({ length: d }, (_, i) => [...p, i]));
-  return out;
-}
 const nested = (a: Arr) => toKiln(a).toArray() as number[];
 const plusBias = (y: Arr, b: Arr): Arr => ({ data: y.data.map((v, i) => v + b.data[i % b.data.length]), shape: y.shape });
 

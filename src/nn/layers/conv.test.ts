@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { np, grad, type Tracer } from "../../index.js";
 import { expectArray } from "../../../tests/helpers/assert.js";
+import { type Arr, rand, toKiln, sizeOf, offsetOf, indices } from "../../../tests/helpers/loops.js";
 import { setRandomSeed } from "../call-context.js";
 import { Input } from "../input-layer.js";
 import { Sequential } from "../sequential.js";
@@ -14,32 +15,6 @@ beforeEach(() => {
   setRandomSeed(0);
 });
 
-/** A flat row-major array with its shape: the independent side of every comparison. */
-interface Arr {
-  data: number[];
-  shape: number[];
-}
-
-/** Deterministic pseudo-random values in [-1, 1) (a small LCG, independent of Kiln's PRNG). */
-function rand(shape: number[], seed: number): Arr {
-  let s = seed * 7919 + 17;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31) * 2 - 1;
-  });
-  return { data, shape };
-}
-
-const toKiln = (a: Arr): Tracer => np.array(a.data).reshape(a.shape);
-const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const offsetOf = (shape: readonly number[], idx: readonly number[]) => idx.reduce((o, i, a) => o * shape[a] + i, 0);
-/** Every multi-index of `shape`, row-major. */
-function indices(shape: readonly number[]): number[][] {
-  let out: number[][] = [[]];
-  for (const d of shape) out = out.flatMap((p) => Array.from({ length: d }, (_, i) => [...p, i]));
-  return out;
-}
 
 /** Output size and low padding of one axis, by Keras' (TF's) formulas. */
 function axisGeometry(n: number, k: number, s: number, d: number, padding: "valid" | "same"): [number, number] {

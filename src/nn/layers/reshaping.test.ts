@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { np, grad, jit, type Tracer } from "../../index.js";
 import { expectArray } from "../../../tests/helpers/assert.js";
+import { rand, toKiln, offsetOf, indices } from "../../../tests/helpers/loops.js";
 import { Input } from "../input-layer.js";
 import { clearSession } from "../variable.js";
 import {
@@ -9,28 +10,6 @@ import {
 
 beforeEach(() => clearSession());
 
-interface Arr {
-  data: number[];
-  shape: number[];
-}
-
-function rand(shape: number[], seed: number): Arr {
-  let s = seed * 7919 + 17;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31) * 2 - 1;
-  });
-  return { data, shape };
-}
-
-const toKiln = (a: Arr): Tracer => np.array(a.data).reshape(a.shape);
-const offsetOf = (shape: readonly number[], idx: readonly number[]) => idx.reduce((o, i, a) => o * shape[a] + i, 0);
-function indices(shape: readonly number[]): number[][] {
-  let out: number[][] = [[]];
-  for (const d of shape) out = out.flatMap((p) => Array.from({ length: d }, (_, i) => [...p, i]));
-  return out;
-}
 /** An array whose value at each output index is `f(index)`. */
 function build(shape: number[], f: (idx: number[]) => number): number[] {
   return np.array(indices(shape).map(f)).reshape(shape).toArray() as number[];
