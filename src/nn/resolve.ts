@@ -3,7 +3,7 @@
  * (`"glorot_uniform"`), regularizers (`"l2"`) and constraints (`"max_norm"`) given as strings,
  * instances or plain functions.
  */
-import { np, random, type DType, type Tracer } from "../index.js";
+import { np, type DType, type Tracer } from "../index.js";
 import * as act from "./activations.js";
 import { logSoftmax, softmax } from "./functions.js";
 import { nextGlobalKey } from "./call-context.js";
@@ -89,24 +89,12 @@ export interface ConstraintObject {
 export type ConstraintLike = string | ConstraintObject | SerializedObject;
 
 type Sampler = (key: Tracer, shape: readonly number[], dtype: DType) => Tracer;
-const fromRandom = (f: (k: Tracer, s: number[], dtype?: DType) => Tracer): Sampler => (k, s, d) => f(k, [...s], d);
-const INITIALIZERS: Record<string, Sampler> = {
-  glorot_uniform: fromRandom(random.glorotUniform),
-  glorot_normal: fromRandom(random.glorotNormal),
-  he_uniform: fromRandom(random.heUniform),
-  he_normal: fromRandom(random.heNormal),
-  lecun_uniform: fromRandom(random.lecunUniform),
-  lecun_normal: fromRandom(random.lecunNormal),
-  zeros: (_k, s, d) => np.zeros([...s], { dtype: d }),
-  ones: (_k, s, d) => np.ones([...s], { dtype: d }),
-};
-
 /** A getter takes a string identifier or a serialized `{ className, config }` record. */
 type Getter<T> = (id: string | SerializedObject) => T;
 // The Keras class registries; `installGetters` may wrap them (loading a model bounds initializers).
-let initializerGetter: Getter<InitializerObject> | null = (id) => initializerClasses.get(id as never);
-let regularizerGetter: Getter<RegularizerObject> | null = (id) => regularizerClasses.get(id as never);
-let constraintGetter: Getter<ConstraintObject> | null = (id) => constraintClasses.get(id as never);
+let initializerGetter: Getter<InitializerObject> = (id) => initializerClasses.get(id as never);
+let regularizerGetter: Getter<RegularizerObject> = (id) => regularizerClasses.get(id as never);
+let constraintGetter: Getter<ConstraintObject> = (id) => constraintClasses.get(id as never);
 
 /** An option object as configs store it. */
 export interface SerializedObject {
@@ -117,7 +105,7 @@ export interface SerializedObject {
 const isSerialized = (x: unknown): x is SerializedObject =>
   typeof x === "object" && x !== null && typeof (x as SerializedObject).className === "string" && !("call" in x) && !("sample" in x);
 
-/** Installs the Keras class registries for string identifiers (done by the nn entry). */
+/** Replaces how identifiers resolve (loading a model wraps initializers to bound their sizes). */
 export function installGetters(g: {
   initializer?: Getter<InitializerObject>;
   regularizer?: Getter<RegularizerObject>;
@@ -133,14 +121,8 @@ export function resolveInitializer(init: InitializerLike): (shape: readonly numb
   let sample: Sampler;
   if (typeof init === "function") sample = init;
   else if (typeof init === "string" || isSerialized(init)) {
-    if (initializerGetter) {
-      const obj = initializerGetter(init);
-      sample = (k, s, d) => obj.sample(k, s, d);
-    } else {
-      const f = typeof init === "string" ? INITIALIZERS[init] : undefined;
-      if (!f) throw new TypeError(`Unknown initializer ${JSON.stringify(init)}. Expected one of: ${Object.keys(INITIALIZERS).join(", ")}.`);
-      sample = f;
-    }
+    const obj = initializerGetter(init);
+    sample = (k, s, d) => obj.sample(k, s, d);
   } else {
     const obj = init as InitializerObject;
     sample = (k, s, d) => obj.sample(k, s, d);
@@ -158,13 +140,11 @@ export function resolveInitializer(init: InitializerLike): (shape: readonly numb
 export function resolveRegularizer(r: RegularizerLike | null): RegularizerObject | null {
   if (r === null) return null;
   if (typeof r !== "string" && !isSerialized(r)) return r as RegularizerObject;
-  if (!regularizerGetter) throw new TypeError(`Regularizer ${JSON.stringify(r)}: string identifiers need the kiln/nn entry loaded.`);
   return regularizerGetter(r);
 }
 
 export function resolveConstraint(c: ConstraintLike | null): ConstraintObject | null {
   if (c === null) return null;
   if (typeof c !== "string" && !isSerialized(c)) return c as ConstraintObject;
-  if (!constraintGetter) throw new TypeError(`Constraint ${JSON.stringify(c)}: string identifiers need the kiln/nn entry loaded.`);
   return constraintGetter(c);
 }
