@@ -1,0 +1,318 @@
+/**
+ * @file The `webgpu` backend: buffers are GPU storage buffers, and primitives run as WGSL compute
+ * shaders rendered from the same kernel IR the wasm backend runs (src/codegen/wgsl): elementwise
+ * and fused kernels, reductions, views, windows, random bits, contractions and convolutions.
+ * Primitives without a WGSL kernel (sort, gather/scatter, cumulative ops, linear algebra,
+ * float64 and float16 math...) run the reference impl on the host as a chained step: their
+ * operands are read back once the work before them is done, and the results uploaded before any
+ * later work runs (stream.ts), so every primitive works, and nothing ever waits synchronously.
+ *
+ * Reads are asynchronous: `await a.data()`. `dataSync()` throws and says so. A jitted call is
+ * one submit (planned-executable.ts + `afterRun`); eager operations issued in one synchronous
+ * stretch are one submit too.
+ *
+ * Storage: float32 as f32, int32 as i32, uint32 as u32, bool as u32 (0/1), float16 as f32 (as
+ * the other backends hold it), float64 as 8 raw bytes (only host steps touch it).
+ */
+import {
+  type DType, type FirstOrderPrim, Prim, type PrimParams, type Program, type ShapedArray, type TypedArray, itemSize,
+} from "../../ir/index.js";
+import type { Backend, BufferId, Executable, MemoryInfo, Operand } from "../backend.js";
+import { BufferTable } from "../buffer-table.js";
+import { referenceImpls } from "../reference/impls.js";
+import type { Impl, RefArray } from "../reference/ref-array.js";
+import { roundF16 } from "../reference/float-bits.js";
+import type { Kernel } from "../../codegen/kernel-ir.js";
+import { convKernel, dotKernel } from "../../codegen/contraction.js";
+import { type WgslShader, gridFor, renderWgsl } from "../../codegen/wgsl/render.js";
+import { compilePlanned } from "../planned-executable.js";
+import { COPY_PRIMS, STRUCTURAL_PRIMS, concatenateKernel, iotaKernel, structuralKernel } from "../wasm/structural.js";
+import { type KernelBuilder, WINDOW_KERNELS } from "../wasm/window.js";
+import { RANDOM_KERNELS } from "../wasm/random.js";
+import { ELEMENTWISE_PRIMS, type KernelOperand, REDUCE_KINDS, elementwiseKernel, reduceKernel } from "../wasm/dispatch.js";
+import type { DeviceInfo } from "./device.js";
+import { GpuStream } from "./stream.js";
+
+interface Slot {
+  readonly buf: GPUBuffer;
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+/** Bytes per element on the GPU (bool as u32, float16 as f32). */
+const storedSize = (d: DType): number => (d === "bool" || d === "float16" ? 4 : itemSize(d));
+
+/** Primitives built straight from their operands' types (any number of outputs). */
+const KERNEL_BUILDERS: Partial<Record<Prim, KernelBuilder>> = {
+  ...WINDOW_KERNELS, ...RANDOM_KERNELS,
+  [Prim.Iota]: (_, p, [out]) => iotaKernel(p as PrimParams[Prim.Iota], out),
+  [Prim.Concatenate]: (ins, p, [out]) => concatenateKernel(ins, p as PrimParams[Prim.Concatenate], out),
+  [Prim.DotGeneral]: ([a, b], p, [out]) => dotKernel(a, b, p as PrimParams[Prim.DotGeneral], out),
+  [Prim.ConvGeneralDilated]: ([a, b], p, [out]) => convKernel(a, b, p as PrimParams[Prim.ConvGeneralDilated], out),
+};
+
+const operandOf = (a: ShapedArray): KernelOperand => ({ dtype: a.dtype, shape: a.shape, size: a.size });
+/** Kernels on these dtypes are not rendered (the host step runs them). */
+const gpuDtype = (d: DType) => d !== "float64" && d !== "float16";
+
+/** A kernel compiled for one aliasing pattern of its params: one pipeline per store. */
+interface Compiled {
+  readonly shaders: readonly WgslShader[];
+  readonly pipelines: readonly GPUComputePipeline[];
+}
+
+export class WebGPUBackend implements Backend {
+  readonly name = "webgpu";
+  readonly canReadSync = false;
+  readonly stream: GpuStream;
+  readonly info: DeviceInfo;
+  #table = new BufferTable<Slot>("webgpu");
+  /** Kernels by primitive signature; null when no kernel covers it (the host step runs it). */
+  #kernels = new Map<string, Kernel | null>();
+  #compiled = new Map<string, Compiled | null>();
+  #pipelines = new Map<string, GPUComputePipeline>();
+  #hostPrims = new Map<string, number>();
+
+  constructor(info: DeviceInfo) {
+    this.info = info;
+    this.stream = new GpuStream(info.device);
+  }
+
+  get device(): GPUDevice {
+    return this.info.device;
+  }
+
+  alloc(dtype: DType, size: number, data: TypedArray | null): BufferId {
+    const id = this.#allocSlot(dtype, size);
+    const { buf } = this.#slot(id);
+    if (data && size > 0) this.stream.upload(buf, toStored(dtype, data));
+    else this.stream.encoder().clearBuffer(buf, 0, Math.ceil((size * storedSize(dtype)) / 4) * 4);
+    return id;
+  }
+
+  #allocSlot(dtype: DType, size: number): BufferId {
+    const buf = this.stream.acquire(size * storedSize(dtype));
+    return this.#table.add({ buf, dtype, size }, dtype, size);
+  }
+
+  #slot(id: BufferId): Slot {
+    return this.#table.get(id);
+  }
+
+  retain(id: BufferId): void {
+    this.#table.retain(id);
+  }
+
+  release(id: BufferId): void {
+    this.#table.release(id, (s) => this.stream.recycle(s.buf));
+  }
+
+  readSync(): TypedArray {
+    throw new Error(
+      "dataSync() (and toArray(), item(), printing) cannot read an array on the webgpu backend: GPU results arrive " +
+        "asynchronously. Use 'await a.data()' instead, or move the array to the wasm backend first.",
+    );
+  }
+
+  async read(id: BufferId): Promise<TypedArray> {
+    const { buf, dtype, size } = this.#slot(id);
+    const bytes = await this.stream.read(buf, size * storedSize(dtype));
+    return fromStored(dtype, bytes, size);
+  }
+
+  memory(): MemoryInfo {
+    return this.#table.memory();
+  }
+
+  execute<P extends FirstOrderPrim>(prim: P, inputs: readonly Operand[], params: PrimParams[P], outAvals: readonly ShapedArray[]): BufferId[] {
+    this.stream.checkAlive();
+    if (COPY_PRIMS.has(prim) || (prim === Prim.BitcastConvertType && storedSize(inputs[0].aval.dtype) === storedSize(outAvals[0].dtype) && gpuDtype(inputs[0].aval.dtype) && gpuDtype(outAvals[0].dtype))) {
+      const src = this.#slot(inputs[0].buffer);
+      const out = this.#allocSlot(outAvals[0].dtype, outAvals[0].size);
+      const bytes = Math.ceil((src.size * storedSize(src.dtype)) / 4) * 4;
+      if (bytes > 0) this.stream.encoder().copyBufferToBuffer(src.buf, 0, this.#slot(out).buf, 0, bytes);
+      return [out];
+    }
+    const kernel = this.#kernelFor(prim, inputs, params as object, outAvals);
+    if (kernel) {
+      const outs = outAvals.map((a) => this.#allocSlot(a.dtype, a.size));
+      try {
+        this.runKernel(kernel, [...inputs.map((x) => x.buffer), ...outs]);
+        return outs;
+      } catch (e) {
+        outs.forEach((o) => this.release(o));
+        if (!(e instanceof RangeError)) throw e;
+        this.#kernels.set(this.#key(prim, inputs, params as object, outAvals), null);
+      }
+    }
+    return this.#viaHost(prim, inputs, params, outAvals);
+  }
+
+  #key(prim: Prim, inputs: readonly Operand[], params: object, outAvals: readonly ShapedArray[]): string {
+    return `${prim}|${JSON.stringify(params)}|${inputs.map((x) => `${x.aval.dtype}:${x.aval.shape}`)}|${outAvals.map((a) => `${a.dtype}:${a.shape}`)}`;
+  }
+
+  /** The kernel computing `prim` on these operand types, built once; null: the host step runs it. */
+  #kernelFor(prim: Prim, inputs: readonly Operand[], params: object, outAvals: readonly ShapedArray[]): Kernel | null {
+    const key = this.#key(prim, inputs, params, outAvals);
+    let k = this.#kernels.get(key);
+    if (k === undefined) {
+      try {
+        k = this.#buildKernel(prim, inputs.map((x) => operandOf(x.aval)), params, outAvals.map(operandOf));
+      } catch {
+        k = null;
+      }
+      this.#kernels.set(key, k);
+    }
+    return k;
+  }
+
+  #buildKernel(prim: Prim, ins: readonly KernelOperand[], params: object, outs: readonly KernelOperand[]): Kernel | null {
+    if ([...ins, ...outs].some((x) => !gpuDtype(x.dtype)) || outs.some((o) => o.size === 0)) return null;
+    const build = KERNEL_BUILDERS[prim];
+    if (build) return build(ins, params, outs);
+    if (outs.length !== 1) return null;
+    const [out] = outs;
+    if (STRUCTURAL_PRIMS.has(prim)) return structuralKernel(prim, ins, params, out);
+    const kind = REDUCE_KINDS[prim];
+    if (kind) {
+      const { axes } = params as PrimParams[Prim.ReduceSum];
+      if (axes.length === 0 || ins[0].size === 0 || ins[0].dtype !== out.dtype) return null;
+      return reduceKernel(kind, ins[0], axes, out);
+    }
+    if (ELEMENTWISE_PRIMS.has(prim)) return elementwiseKernel(prim, ins, params, out);
+    return null;
+  }
+
+  /**
+   * Records the dispatches of `kernel` on `buffers` (one per param, in param order). Throws a
+   * RangeError when the kernel cannot run here (a dtype or primitive WGSL lacks, too many
+   * bindings): callers then take another path.
+   */
+  runKernel(kernel: Kernel, buffers: readonly BufferId[]): void {
+    const slots = buffers.map((b) => this.#slot(b).buf);
+    const distinct: GPUBuffer[] = [];
+    const slotIndex = slots.map((g) => {
+      let i = distinct.indexOf(g);
+      if (i < 0) i = distinct.push(g) - 1;
+      return i;
+    });
+    const key = `${kernel.sink.id}|${kernel.params.map((p) => p.dtype)}|${slotIndex}`;
+    let c = this.#compiled.get(key);
+    if (c === undefined) {
+      try {
+        c = this.#compile(kernel, slotIndex);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        c = null;
+      }
+      this.#compiled.set(key, c);
+    }
+    if (!c) throw new RangeError(`webgpu: kernel ${kernel.name} cannot run as WGSL`);
+    c.shaders.forEach((s, i) => {
+      if (s.invocations === 0) return;
+      const pipeline = c.pipelines[i];
+      const bindGroup = this.device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: s.bindings.map((slot, k) => ({ binding: k, resource: { buffer: distinct[slot] } })),
+      });
+      const pass = this.stream.pass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      const [x, y] = gridFor(s.invocations);
+      pass.dispatchWorkgroups(x, y);
+    });
+  }
+
+  #compile(kernel: Kernel, slots: readonly number[]): Compiled {
+    const shaders = renderWgsl(kernel, { slots });
+    const limit = this.device.limits.maxStorageBuffersPerShaderStage;
+    for (const s of shaders) {
+      if (s.bindings.length > limit) throw new RangeError(`webgpu: kernel ${kernel.name} needs ${s.bindings.length} storage buffers (limit ${limit})`);
+    }
+    const pipelines = shaders.map((s) => this.#pipeline(s.code));
+    return { shaders, pipelines };
+  }
+
+  #pipeline(code: string): GPUComputePipeline {
+    let p = this.#pipelines.get(code);
+    if (!p) {
+      const module = this.device.createShaderModule({ code });
+      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
+      this.#pipelines.set(code, p);
+    }
+    return p;
+  }
+
+  /**
+   * Runs a primitive's reference impl on the host as a chained step (see the file header). The
+   * result buffers are returned at once; their contents arrive before any later work runs.
+   */
+  #viaHost<P extends FirstOrderPrim>(prim: P, inputs: readonly Operand[], params: PrimParams[P], outAvals: readonly ShapedArray[]): BufferId[] {
+    this.#hostPrims.set(prim, (this.#hostPrims.get(prim) ?? 0) + 1);
+    const outs = outAvals.map((a) => this.#allocSlot(a.dtype, a.size));
+    const ins = inputs.map((x) => ({ ...this.#slot(x.buffer), aval: x.aval }));
+    const outBufs = outs.map((o) => this.#slot(o).buf);
+    this.stream.stats.hostSteps++;
+    const step = this.stream.enqueue(async () => {
+      const raw = await this.stream.readMany(ins.map((x) => ({ buf: x.buf, bytes: x.size * storedSize(x.dtype) })));
+      const xs: RefArray[] = ins.map((x, i) => ({ data: fromStored(x.dtype, raw[i], x.size), shape: x.aval.shape, dtype: x.aval.dtype }));
+      const results = (referenceImpls[prim] as Impl<P>)(xs, params, outAvals);
+      results.forEach((data, i) => {
+        const stored = toStored(outAvals[i].dtype, data);
+        if (stored.byteLength > 0) this.device.queue.writeBuffer(outBufs[i], 0, stored.buffer, stored.byteOffset, stored.byteLength);
+      });
+    });
+    step.catch((e: unknown) => this.stream.fail(e instanceof Error ? e : new Error(String(e))));
+    return outs;
+  }
+
+  /** Primitives that ran as host steps, with counts (the rest ran as WGSL). */
+  hostStats(): Record<string, number> {
+    return Object.fromEntries(this.#hostPrims);
+  }
+
+  /** A jitted Program as WGSL kernels with a memory plan, submitted once per call. */
+  compile(program: Program): Executable | null {
+    return compilePlanned(program, {
+      backend: this,
+      allocRaw: (d, n) => this.#allocSlot(d, n),
+      refCount: (id) => this.#table.refCount(id),
+      compileKernel: (kernel) => {
+        if (kernel.params.some((p) => !gpuDtype(p.dtype))) throw new RangeError("webgpu: float64/float16 kernel");
+        return (ids) => this.runKernel(kernel, ids);
+      },
+      afterRun: () => this.stream.flush(),
+    });
+  }
+
+  /** Resolves when all work issued so far has finished on the GPU. */
+  sync(): Promise<void> {
+    return this.stream.sync();
+  }
+}
+
+/** Host data as the bytes the GPU holds (bool -> u32, float16 -> f32 rounded to half precision). */
+function toStored(dtype: DType, data: TypedArray | ArrayLike<number>): ArrayBufferView {
+  if (dtype === "bool") return Uint32Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0));
+  if (dtype === "float16") return Float32Array.from(data as ArrayLike<number>, roundF16);
+  const ctor = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint32: Uint32Array }[dtype];
+  return data instanceof ctor ? data : ctor.from(data as ArrayLike<number>);
+}
+
+/** GPU bytes as the typed array the other backends return for `dtype`. */
+function fromStored(dtype: DType, bytes: ArrayBuffer, size: number): TypedArray {
+  switch (dtype) {
+    case "bool":
+      return Uint8Array.from(new Uint32Array(bytes, 0, size), (v) => (v ? 1 : 0));
+    case "float16":
+    case "float32":
+      return new Float32Array(bytes, 0, size);
+    case "float64":
+      return new Float64Array(bytes, 0, size);
+    case "int32":
+      return new Int32Array(bytes, 0, size);
+    case "uint32":
+      return new Uint32Array(bytes, 0, size);
+  }
+}
