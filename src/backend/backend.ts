@@ -63,4 +63,11 @@ export interface Backend {
    * Program one primitive at a time. Optional: without it every Program runs op by op.
    */
   compile?(program: Program): Executable | null;
+  /**
+   * Runs `fn` on the host over the data of `inputs` once all work issued before it is done; its
+   * results land in the returned buffers (one per `outAvals`, count 1) before any later work
+   * runs. Backends that cannot read synchronously (webgpu) offer it, so that eager evaluation
+   * can still run what needs host values (a while loop's predicate) without blocking.
+   */
+  hostStep?(inputs: readonly Operand[], outAvals: readonly ShapedArray[], fn: (data: TypedArray[]) => TypedArray[]): BufferId[];
 }

@@ -109,6 +109,11 @@ export function setBackend(name: string): Promise<void> {
     return Promise.resolve();
   }
   if (!asyncFactories.has(name)) throw new Error(`Unknown backend '${name}'. Available backends: ${known()}.`);
+  const have = instances.get(name);
+  if (have && !isLost(have)) {
+    current = name;
+    return Promise.resolve();
+  }
   return initBackend(name).then(() => {
     current = name;
   });

@@ -2,9 +2,10 @@
  * @file Eager evaluation of the higher-order primitives on concrete arrays: `pjit` runs the
  * backend's compiled executable for its program (fused kernels, planned memory) when the backend
  * can compile it, other calls run their program, `cond` reads its index, loops iterate on the
- * host. `execute` only ever sees first-order primitives.
+ * host. `execute` only ever sees first-order primitives. On backends that cannot read
+ * synchronously (webgpu), `cond` selects among all its branches and `while` runs as a host step.
  */
-import { type HigherOrderPrim, Prim, type PrimParams, type Program } from "../ir/index.js";
+import { type HigherOrderPrim, Prim, type PrimParams, type Program, ShapedArray } from "../ir/index.js";
 import type { Backend, Executable } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { type Tracer, bind1, isEagerContext } from "./core.js";
@@ -49,6 +50,52 @@ function runCompiled(program: Program, args: readonly Tracer[], donated: Readonl
   return outs.map((b, i) => new ConcreteArray(program.outs[i].aval, backend, b));
 }
 
+const backendOf = (x: Tracer | undefined): Backend => (x instanceof ConcreteArray ? x.backend : getBackend());
+
+/** A scalar int32 Array on `backend`. */
+const scalarOn = (backend: Backend, v: number) => new ConcreteArray(new ShapedArray([], "int32"), backend, backend.alloc("int32", 1, Int32Array.of(v)));
+
+/**
+ * `cond` where the index cannot be read synchronously (GPU backends): every branch runs and
+ * `select_n` keeps the chosen one's outputs, as vmap of cond does. Branches are pure, so only
+ * the cost differs.
+ */
+function condBySelect(index: ConcreteArray, ops: readonly Tracer[], branches: readonly Program[]): Tracer[] {
+  const lo = scalarOn(index.backend, 0);
+  const hi = scalarOn(index.backend, branches.length - 1);
+  const asInt = index.dtype === "int32" ? index.retain() : bind1(Prim.ConvertElementType, [index], { newDtype: "int32", weakType: false });
+  const which = bind1(Prim.Clamp, [lo, asInt, hi], {});
+  [lo, hi, asInt].forEach((a) => a.dispose());
+  const outs = branches.map((b) => evalProgram(b, ops));
+  const picked = outs[0].map((_, k) => (branches.length === 1 ? outs[0][k].retain() : bind1(Prim.SelectN, [which, ...outs.map((o) => o[k])], {})));
+  outs.flat().forEach((o) => o.dispose());
+  which.dispose();
+  return picked;
+}
+
+/**
+ * `while` where the predicate cannot be read synchronously (GPU backends): the loop runs as a
+ * host step of the backend (its operands read back once ready, the loop evaluated on the wasm
+ * backend, the final carry uploaded), so eager code never blocks.
+ */
+function whileOnHost(backend: Backend, args: readonly ConcreteArray[], params: PrimParams[Prim.While]): Tracer[] {
+  const { condNconsts, bodyNconsts } = params;
+  const carryAvals = args.slice(condNconsts + bodyNconsts).map((a) => a.aval);
+  const ids = backend.hostStep!(args.map((a) => ({ buffer: a.buffer, aval: a.aval })), carryAvals, (data) => {
+    const cpu = getBackend("wasm");
+    const local = data.map((d, i) => new ConcreteArray(args[i].aval, cpu, cpu.alloc(args[i].dtype, args[i].size, d)));
+    try {
+      const outs = controlEvaluators[Prim.While](local, params);
+      const host = outs.map((o) => o.dataSync());
+      outs.forEach((o) => o.dispose());
+      return host;
+    } finally {
+      local.forEach((a) => a.dispose());
+    }
+  });
+  return ids.map((id, i) => new ConcreteArray(carryAvals[i], backend, id));
+}
+
 type Evaluator<P extends HigherOrderPrim> = (args: readonly Tracer[], params: PrimParams[P]) => Tracer[];
 
 const indexAt = (x: Tracer, i: number): Tracer => {
@@ -91,10 +138,14 @@ export const controlEvaluators: { [P in HigherOrderPrim]: Evaluator<P> } = {
     );
   },
   [Prim.Cond]: ([index, ...ops], { branches }) => {
+    if (!backendOf(index).canReadSync) return condBySelect(index as ConcreteArray, ops, branches);
     const i = Math.min(Math.max(Number(index.item()), 0), branches.length - 1);
     return evalProgram(branches[i], ops);
   },
-  [Prim.While]: (args, { condProgram, bodyProgram, condNconsts, bodyNconsts }) => {
+  [Prim.While]: (args, params) => {
+    const backend = backendOf(args[0]);
+    if (!backend.canReadSync && backend.hostStep) return whileOnHost(backend, args as ConcreteArray[], params);
+    const { condProgram, bodyProgram, condNconsts, bodyNconsts } = params;
     const condConsts = args.slice(0, condNconsts);
     const bodyConsts = args.slice(condNconsts, condNconsts + bodyNconsts);
     let carry = args.slice(condNconsts + bodyNconsts).map((c) => c.retain());

@@ -58,7 +58,8 @@ const gpuDtype = (d: DType) => d !== "float64" && d !== "float16";
 /** A kernel compiled for one aliasing pattern of its params: one pipeline per store. */
 interface Compiled {
   readonly shaders: readonly WgslShader[];
-  readonly pipelines: readonly GPUComputePipeline[];
+  /** Null for a store with nothing to store. */
+  readonly pipelines: readonly (GPUComputePipeline | null)[];
 }
 
 export class WebGPUBackend implements Backend {
@@ -211,7 +212,7 @@ export class WebGPUBackend implements Backend {
     if (!c) throw new RangeError(`webgpu: kernel ${kernel.name} cannot run as WGSL`);
     c.shaders.forEach((s, i) => {
       if (s.invocations === 0) return;
-      const pipeline = c.pipelines[i];
+      const pipeline = c.pipelines[i]!;
       const bindGroup = this.device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
         entries: s.bindings.map((slot, k) => ({ binding: k, resource: { buffer: distinct[slot] } })),
@@ -230,34 +231,46 @@ export class WebGPUBackend implements Backend {
     for (const s of shaders) {
       if (s.bindings.length > limit) throw new RangeError(`webgpu: kernel ${kernel.name} needs ${s.bindings.length} storage buffers (limit ${limit})`);
     }
-    const pipelines = shaders.map((s) => this.#pipeline(s.code));
+    const pipelines = shaders.map((s) => (s.invocations === 0 ? null : this.#pipeline(s.code)));
     return { shaders, pipelines };
   }
 
   #pipeline(code: string): GPUComputePipeline {
     let p = this.#pipelines.get(code);
     if (!p) {
+      // A shader that fails validation is a renderer bug: reported, with its code, by the next readback.
+      this.device.pushErrorScope("validation");
       const module = this.device.createShaderModule({ code });
       p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
+      void this.device.popErrorScope().then((e) => {
+        if (e) this.stream.fail(new Error(`internal: a WGSL kernel failed validation: ${e.message}\n${code}`));
+      });
       this.#pipelines.set(code, p);
     }
     return p;
   }
 
-  /**
-   * Runs a primitive's reference impl on the host as a chained step (see the file header). The
-   * result buffers are returned at once; their contents arrive before any later work runs.
-   */
+  /** Runs a primitive's reference impl as a host step (see `hostStep`). */
   #viaHost<P extends FirstOrderPrim>(prim: P, inputs: readonly Operand[], params: PrimParams[P], outAvals: readonly ShapedArray[]): BufferId[] {
     this.#hostPrims.set(prim, (this.#hostPrims.get(prim) ?? 0) + 1);
+    return this.hostStep(inputs, outAvals, (data) =>
+      (referenceImpls[prim] as Impl<P>)(data.map((d, i) => ({ data: d, shape: inputs[i].aval.shape, dtype: inputs[i].aval.dtype })), params, outAvals));
+  }
+
+  /**
+   * Runs `fn` on the host as a chained step: the result buffers are returned at once; the
+   * operands are read back once the work before them is done, and the results uploaded before
+   * any later work runs (stream.ts). A step that throws is reported by the next readback.
+   */
+  hostStep(inputs: readonly Operand[], outAvals: readonly ShapedArray[], fn: (data: TypedArray[]) => TypedArray[]): BufferId[] {
+    this.stream.checkAlive();
     const outs = outAvals.map((a) => this.#allocSlot(a.dtype, a.size));
-    const ins = inputs.map((x) => ({ ...this.#slot(x.buffer), aval: x.aval }));
+    const ins = inputs.map((x) => this.#slot(x.buffer));
     const outBufs = outs.map((o) => this.#slot(o).buf);
     this.stream.stats.hostSteps++;
     const step = this.stream.enqueue(async () => {
       const raw = await this.stream.readMany(ins.map((x) => ({ buf: x.buf, bytes: x.size * storedSize(x.dtype) })));
-      const xs: RefArray[] = ins.map((x, i) => ({ data: fromStored(x.dtype, raw[i], x.size), shape: x.aval.shape, dtype: x.aval.dtype }));
-      const results = (referenceImpls[prim] as Impl<P>)(xs, params, outAvals);
+      const results = fn(ins.map((x, i) => fromStored(x.dtype, raw[i], x.size)));
       results.forEach((data, i) => {
         const stored = toStored(outAvals[i].dtype, data);
         if (stored.byteLength > 0) this.device.queue.writeBuffer(outBufs[i], 0, stored.buffer, stored.byteOffset, stored.byteLength);

@@ -14,9 +14,14 @@
  * single-precision approximation followed by one Newton step.
  */
 
-/** Bits of special float32 values, spelled as WGSL expressions (WGSL has no NaN/Inf literals). */
-export const F32_INF = "bitcast<f32>(0x7f800000u)";
-export const F32_NAN = "bitcast<f32>(0x7fc00000u)";
+/**
+ * Special float32 values as WGSL expressions. WGSL has no NaN/Inf literals, and a constant
+ * expression that evaluates to one is a shader-creation error, so they are read from private
+ * variables (runtime values) that every shader declares (`SPECIAL_VALUES`).
+ */
+export const F32_INF = "bitcast<f32>(k_inf_bits)";
+export const F32_NAN = "bitcast<f32>(k_nan_bits)";
+export const SPECIAL_VALUES = "var<private> k_inf_bits: u32 = 0x7f800000u;\nvar<private> k_nan_bits: u32 = 0x7fc00000u;";
 
 const HELPERS: Record<string, { deps?: string[]; src: string }> = {
   isnan: { src: "fn k_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }" },

@@ -10,7 +10,7 @@
  */
 import { type DType, Prim, type PrimParams } from "../../ir/index.js";
 import type { AluArg, KDType, UOp } from "../kernel-ir.js";
-import { F32_INF } from "./math.js";
+import { F32_INF, F32_NAN } from "./math.js";
 
 /** The WGSL type of a kernel dtype. */
 export function wgslType(d: KDType): "f32" | "i32" | "u32" | "bool" {
@@ -39,6 +39,8 @@ export function literal(v: number, d: KDType): string {
     default: {
       f32Bits[0] = v;
       const r = f32Bits[0];
+      if (Number.isNaN(r)) return F32_NAN;
+      if (!Number.isFinite(r)) return r > 0 ? F32_INF : `(-${F32_INF})`;
       if (Number.isInteger(r) && Math.abs(r) < 2 ** 24 && !Object.is(r, -0)) return `${r}.0f`;
       return `bitcast<f32>(0x${u32Of[0].toString(16)}u)`;
     }
@@ -129,8 +131,9 @@ export const codeForOp: Record<string, Rule> = {
   [Prim.Sin]: floatOnly(builtin("sin")),
   [Prim.Cos]: floatOnly(builtin("cos")),
   [Prim.Tan]: floatOnly(builtin("tan")),
-  [Prim.Asin]: floatOnly(builtin("asin")),
-  [Prim.Acos]: floatOnly(builtin("acos")),
+  // The drivers' asin/acos are coarse (2e-4 off on llvmpipe); atan2 is accurate.
+  [Prim.Asin]: floatOnly(([x]) => `atan2(${x}, sqrt((1.0f - ${x}) * (1.0f + ${x})))`),
+  [Prim.Acos]: floatOnly(([x]) => `atan2(sqrt((1.0f - ${x}) * (1.0f + ${x})), ${x})`),
   [Prim.Atan]: floatOnly(builtin("atan")),
   [Prim.Sinh]: floatOnly(builtin("sinh")),
   [Prim.Cosh]: floatOnly(builtin("cosh")),

@@ -15,7 +15,7 @@
  */
 import type { DType } from "../../ir/index.js";
 import { type AluArg, type KDType, KOp, type Kernel, type ParamArg, type RangeArg, type ReduceKind, type UOp } from "../kernel-ir.js";
-import { helperSource } from "./math.js";
+import { SPECIAL_VALUES, helperSource } from "./math.js";
 import { codeForOp, literal, storageType, wgslType } from "./ops.js";
 
 /** Invocations per workgroup. */
@@ -121,6 +121,7 @@ function renderStore(kernel: Kernel, store: UOp, slots: readonly number[], deps:
 
   const ranges = [...deps.get(store)!].sort((a, b) => rangeId(a) - rangeId(b));
   const invocations = ranges.reduce((n, r) => n * rangeSize(r), 1);
+  if (invocations === 0) return { code: "", bindings: [], writable: [], invocations: 0 }; // nothing to store
 
   const body: string[] = [];
   let indent = "  ";
@@ -227,6 +228,7 @@ function renderStore(kernel: Kernel, store: UOp, slots: readonly number[], deps:
     `@group(0) @binding(${k}) var<storage, ${writable[k] ? "read_write" : "read"}> b${k}: array<${storageType(bindingType[k])}>;`);
   const code = [
     ...decls,
+    SPECIAL_VALUES,
     helperSource(helpers),
     `@compute @workgroup_size(${WORKGROUP_SIZE})`,
     "fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {",
