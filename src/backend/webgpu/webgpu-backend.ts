@@ -293,6 +293,8 @@ export class WebGPUBackend implements Backend {
       refCount: (id) => this.#table.refCount(id),
       compileKernel: (kernel) => {
         if (kernel.params.some((p) => !gpuDtype(p.dtype))) throw new RangeError("webgpu: float64/float16 kernel");
+        // Rendered now, so a kernel WGSL cannot express refuses the program (which then runs op by op).
+        this.#compile(kernel, kernel.params.map((_, i) => i));
         return (ids) => this.runKernel(kernel, ids);
       },
       afterRun: () => this.stream.flush(),
