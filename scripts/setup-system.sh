@@ -10,6 +10,7 @@
 set -euo pipefail
 need=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+[ -x /usr/bin/chromium ] || need+=(chromium) # headless browser for tests/browser
 if ! dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2> /dev/null | grep -q bpo || ! dpkg-query -W libvulkan1 > /dev/null 2>&1; then
   need+=(libvulkan1 mesa-vulkan-drivers/bookworm-backports)
 fi
