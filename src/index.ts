@@ -11,6 +11,7 @@ import { random } from "./numpy/index.js";
 
 export { np, lax, random };
 export { ConcreteArray, tidy, keep, memory } from "./trace/array.js";
+export { devicePut, devicePutSync } from "./trace/device-put.js";
 export { Tracer, Tracer as Array, type ArrayLike, ensureCompileTimeEval } from "./trace/core.js";
 export { ClosedJaxpr } from "./trace/jaxpr-trace.js";
 export { jit, makeJaxpr, evalShape, type JitOptions, type Jitted } from "./passes/index.js";

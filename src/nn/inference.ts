@@ -2,8 +2,9 @@
  * @file `evaluate` and `predict`: batched loops over a model's compiled test step and its predict
  * step. They tell callbacks about each batch (Keras' `on_test_*` / `on_predict_*` hooks) and
  * show the progress bar for `verbose` 1 or 2; `fit`'s validation pass reuses the test loop with
- * no callbacks, so it stays silent as in Keras. Both are synchronous: an async hook is started
- * but not awaited.
+ * no callbacks, so it stays silent as in Keras. `evaluate` and `predict` are synchronous (an
+ * async hook is started but not awaited); `evaluateAsync` reads the metrics asynchronously and
+ * awaits hooks, so it also works on backends that cannot read synchronously (webgpu).
  */
 import { type PyTree, type Tracer, np, tidy, treeFlatten, treeUnflatten } from "../index.js";
 import { type Callback, CallbackList, type Logs } from "./callbacks.js";
@@ -38,6 +39,9 @@ export interface InferenceHost {
   getModel(): Model;
   /** Builds the model (and its sublayers) for inputs like `x`. */
   build(x: PyTree): void;
+  /** Moves the weights to the backend of `x`'s arrays when they differ (throws if that needs an async read). */
+  align(x: PyTree): void;
+  alignAsync(x: PyTree): Promise<void>;
   /** Writes trained weights back and returns the model's `[params, state]`. */
   weights(): [Dict, Dict];
   /** The jitted test step; throws when the model is not compiled. */
@@ -46,6 +50,8 @@ export interface InferenceHost {
   metricInit(): PyTree;
   /** Log values as numbers, in report order; disposes `logs` unless `keep`. */
   readLogs(logs: Dict, keep?: boolean): Logs;
+  /** `readLogs`, reading asynchronously (every backend). */
+  readLogsAsync(logs: Dict, keep?: boolean): Promise<Logs>;
   /** Per-output sample weights, checked against the compiled outputs. */
   sampleWeights(sw: PyTree | null, op: string): OutputWeights;
 }
@@ -71,27 +77,65 @@ function callbackList(model: Model, given: readonly Callback[] | undefined, verb
   return new CallbackList([...bar, ...(given ?? [])], model, { epochs: 1, steps, verbose: v });
 }
 
-/** Loss and metrics over `d` in batches; `cbs` (when given) hears about every batch. */
-export function evaluateData(host: InferenceHost, d: ArrayData, batchSize: number, cbs: CallbackList | null = null): Logs {
+/**
+ * The test step over `d` in batches, yielding each batch's index and running logs (valid until
+ * the next step); the metric state is freed at the end, the last logs belong to the caller.
+ */
+function* testSteps(host: InferenceHost, d: ArrayData, batchSize: number): Generator<[number, Dict], Dict> {
   const testStep = host.testStep();
   const [params, state] = host.weights();
   let mstate = host.metricInit();
   let logs: Dict = {};
-  void cbs?.call("onTestBegin");
   for (let s = 0, b = 0; s < d.size; s += batchSize, b++) {
-    void cbs?.call("onTestBatchBegin", b);
     for (const v of Object.values(logs)) v.dispose();
     [mstate, logs] = tidy(() => {
       const batch = sliceData(d, s, Math.min(d.size, s + batchSize));
       return testStep(params, state, mstate, batch.x, batch.y, batch.sampleWeight);
     });
-    // Reading the running logs costs a device sync per batch, so only when someone listens.
-    if (cbs && cbs.callbacks.length > 0) void cbs.call("onTestBatchEnd", b, host.readLogs(logs, true));
+    yield [b, logs];
   }
   for (const leaf of treeFlatten(mstate)[0]) (leaf as Tracer).dispose();
-  const out = host.readLogs(logs);
-  void cbs?.call("onTestEnd", out);
-  return out;
+  return logs;
+}
+
+/** The final logs of a finished `testSteps` run (the generator's return value). */
+const finish = (it: Generator<[number, Dict], Dict>): Dict => {
+  const r = it.next();
+  if (!r.done) throw new Error("internal: testSteps yielded after its last batch");
+  return r.value;
+};
+
+/** Loss and metrics over `d` in batches; `cbs` (when given) hears about every batch. */
+export function evaluateData(host: InferenceHost, d: ArrayData, batchSize: number, cbs: CallbackList | null = null): Logs {
+  void cbs?.call("onTestBegin");
+  // Reading the running logs costs a device sync per batch, so only when someone listens.
+  const listening = cbs !== null && cbs.callbacks.length > 0;
+  const it = testSteps(host, d, batchSize);
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) {
+      const out = host.readLogs(r.value);
+      void cbs?.call("onTestEnd", out);
+      return out;
+    }
+    void cbs?.call("onTestBatchBegin", r.value[0]);
+    if (listening) void cbs.call("onTestBatchEnd", r.value[0], host.readLogs(r.value[1], true));
+  }
+}
+
+/** `evaluateData` with asynchronous reads, awaiting each hook (every backend, webgpu included). */
+export async function evaluateDataAsync(host: InferenceHost, d: ArrayData, batchSize: number, cbs: CallbackList | null = null): Promise<Logs> {
+  await cbs?.call("onTestBegin");
+  const listening = cbs !== null && cbs.callbacks.length > 0;
+  const it = testSteps(host, d, batchSize);
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) {
+      const out = await host.readLogsAsync(r.value);
+      await cbs?.call("onTestEnd", out);
+      return out;
+    }
+    await cbs?.call("onTestBatchBegin", r.value[0]);
+    if (listening) await cbs.call("onTestBatchEnd", r.value[0], await host.readLogsAsync(r.value[1], true));
+  }
 }
 
 /**
@@ -102,6 +146,7 @@ export function evaluateData(host: InferenceHost, d: ArrayData, batchSize: numbe
  */
 export function evaluate(host: InferenceHost, x: PyTree, y: PyTree | undefined, opts: EvaluateOptions = {}): number | number[] | Logs {
   host.testStep();
+  host.align(x);
   const batchSize = checkBatchSize("evaluate", opts.batchSize ?? 32);
   const sw = host.sampleWeights((opts.sampleWeight ?? null) as PyTree | null, "evaluate");
   const d = arrayData(x, y ?? null, sw as PyTree, "evaluate");
@@ -111,11 +156,29 @@ export function evaluate(host: InferenceHost, x: PyTree, y: PyTree | undefined, 
 }
 
 /**
+ * `evaluate`, reading the metrics asynchronously: the form that works on every backend,
+ * webgpu included.
+ *
+ * @example const [loss, acc] = (await evaluateAsync(host, xTest, yTest, { verbose: 0 })) as number[];
+ */
+export async function evaluateAsync(host: InferenceHost, x: PyTree, y: PyTree | undefined, opts: EvaluateOptions = {}): Promise<number | number[] | Logs> {
+  host.testStep();
+  await host.alignAsync(x);
+  const batchSize = checkBatchSize("evaluate", opts.batchSize ?? 32);
+  const sw = host.sampleWeights((opts.sampleWeight ?? null) as PyTree | null, "evaluate");
+  const d = arrayData(x, y ?? null, sw as PyTree, "evaluate");
+  host.build(x);
+  const cbs = callbackList(host.getModel(), opts.callbacks, opts.verbose, Math.ceil(d.size / batchSize));
+  return logsResult(await evaluateDataAsync(host, d, batchSize, cbs), opts.returnDict);
+}
+
+/**
  * Model outputs for `x`, computed in batches and concatenated.
  *
  * @example const probs = predict(host, xTest, { batchSize: 256 }) as Tracer;
  */
 export function predict(host: InferenceHost, x: PyTree, opts: PredictOptions = {}): PyTree {
+  host.align(x);
   const d = arrayData(x, null, null, "predict");
   host.build(x);
   const batchSize = checkBatchSize("predict", opts.batchSize ?? 32);

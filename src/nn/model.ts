@@ -164,6 +164,23 @@ export class Model extends Layer {
     return this.trainer.evaluate(x, y, opts);
   }
 
+  /**
+   * Moves the weights (and optimizer state) to another backend. fit, evaluate and predict do it
+   * by themselves when their data lives elsewhere; this does it ahead of time.
+   * @example await setBackend("webgpu"); await model.toBackend("webgpu")
+   */
+  toBackend(name: string): Promise<void> {
+    return this.trainer.toBackend(name);
+  }
+
+  /**
+   * `evaluate`, reading the metrics asynchronously: works on every backend (webgpu included).
+   * @example const [loss, acc] = (await model.evaluateAsync(xTest, yTest)) as number[]
+   */
+  evaluateAsync(x: any, y?: any, opts?: Parameters<Trainer["evaluate"]>[2]): ReturnType<Trainer["evaluateAsync"]> {
+    return this.trainer.evaluateAsync(x, y, opts);
+  }
+
   /** Outputs for inputs, computed in batches. @example const probs = model.predict(xTest) */
   predict(x: any, opts?: Parameters<Trainer["predict"]>[1]): any {
     return this.trainer.predict(x, opts);

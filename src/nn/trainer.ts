@@ -7,7 +7,7 @@
  * The evaluate and predict loops live in inference.ts.
  */
 import {
-  type PyTree, ShapedArray, type Tracer, evalShape, jit, np, random, tidy, treeFlatten, treeUnflatten, valueAndGrad,
+  type ConcreteArray, ConcreteArray as ConcreteArrayClass, type PyTree, ShapedArray, devicePut, devicePutSync, getBackend, type Tracer, evalShape, jit, np, random, tidy, treeFlatten, treeUnflatten, valueAndGrad,
 } from "../index.js";
 import { type Callback, CallbackList, History, type Logs } from "./callbacks.js";
 import {
@@ -15,7 +15,7 @@ import {
 } from "./compile-utils.js";
 import { type ArrayData, arrayData, disposeData, epochBatches, shuffleRng, splitValidation, sliceData, takeRows } from "./data.js";
 import {
-  type EvaluateOptions, type InferenceHost, type PredictOptions, checkBatchSize, evaluate, evaluateData, logsResult, predict,
+  type EvaluateOptions, type InferenceHost, type PredictOptions, checkBatchSize, evaluate, evaluateAsync, evaluateDataAsync, logsResult, predict,
 } from "./inference.js";
 import type { Layer } from "./layer.js";
 import type { Model } from "./model.js";
@@ -56,13 +56,34 @@ interface TrainState {
   state: Dict;
 }
 
+const logKeys = (logs: Dict, order: readonly string[]) => [...order.filter((n) => n in logs), ...Object.keys(logs).filter((n) => !order.includes(n))];
+
 /** Log values as numbers, in the metrics' order (loss first), as Keras reports them; disposes `logs` unless `keep`. */
 const readLogs = (logs: Dict, order: readonly string[], keep = false): Logs => {
   const out: Logs = {};
-  for (const k of [...order.filter((n) => n in logs), ...Object.keys(logs).filter((n) => !order.includes(n))]) {
-    out[k] = logs[k].item() as number;
-    if (!keep) logs[k].dispose();
+  for (const k of logKeys(logs, order)) {
+    const v = logs[k] as ConcreteArray;
+    if (!v.backend.canReadSync) {
+      throw new Error(
+        `Reading metrics synchronously is not possible on the ${v.backend.name} backend (GPU results arrive asynchronously): ` +
+          `use 'await model.evaluateAsync(...)' instead of evaluate() / testOnBatch(), and 'await model.fit(...)', which reads asynchronously.`,
+      );
+    }
+    out[k] = v.item() as number;
+    if (!keep) v.dispose();
   }
+  return out;
+};
+
+/** `readLogs`, reading asynchronously (every backend, webgpu included). */
+const readLogsAsync = async (logs: Dict, order: readonly string[], keep = false): Promise<Logs> => {
+  const keys = logKeys(logs, order);
+  const values = await Promise.all(keys.map((k) => logs[k].data()));
+  const out: Logs = {};
+  keys.forEach((k, i) => {
+    out[k] = Number(values[i][0]);
+    if (!keep) logs[k].dispose();
+  });
   return out;
 };
 
@@ -84,6 +105,8 @@ export class Trainer {
   readonly #host: InferenceHost = {
     getModel: () => this.model,
     build: (x) => this.#ensureBuilt(x),
+    align: (x) => this.#alignSync(x),
+    alignAsync: (x) => this.#align(x),
     weights: () => {
       this.#syncWeights();
       return this.model.paramsAndState();
@@ -95,6 +118,7 @@ export class Trainer {
     predictStep: () => (this.#predictStep ??= this.#makePredictStep()),
     metricInit: () => this.#metricInit(),
     readLogs: (logs, keep) => readLogs(logs, this.#logOrder, keep),
+    readLogsAsync: (logs, keep) => readLogsAsync(logs, this.#logOrder, keep),
     sampleWeights: (sw, op) => this.#compiled!.sampleWeights(sw, op),
   };
 
@@ -189,6 +213,72 @@ export class Trainer {
   }
 
   /** Writes the trained weights back into the model's variables and drops the trainer's copies. */
+  /** The backend holding the model's weights (null before they exist). */
+  #weightsBackend(): string | null {
+    const w = this.model.weights[0]?.value;
+    return w instanceof ConcreteArrayClass ? w.backend.name : null;
+  }
+
+  /**
+   * Moves the model's weights and optimizer state to backend `name` (`await setBackend(name)`
+   * does not move existing arrays; fit, evaluate and predict call this for data on another backend).
+   */
+  async toBackend(name: string): Promise<void> {
+    this.#syncWeights();
+    for (const v of this.model.weights) {
+      const moved = await devicePut(v.value as ConcreteArray, name);
+      v.assign(moved);
+      moved.dispose();
+    }
+    if (this.#optState) {
+      const old = this.#optState;
+      this.#optState = await devicePut(old, name);
+      for (const l of treeFlatten(old)[0]) (l as Tracer).dispose();
+    }
+  }
+
+  /** `toBackend`, synchronously: only from backends that read synchronously. */
+  #toBackendSync(name: string): void {
+    this.#syncWeights();
+    for (const v of this.model.weights) {
+      const moved = devicePutSync(v.value as ConcreteArray, name);
+      v.assign(moved);
+      moved.dispose();
+    }
+    if (this.#optState) {
+      const old = this.#optState;
+      this.#optState = devicePutSync(old, name);
+      for (const l of treeFlatten(old)[0]) (l as Tracer).dispose();
+    }
+  }
+
+  /** The backend of the data's arrays, when it differs from the weights'. */
+  #otherBackend(x: PyTree): string | null {
+    const leaf = treeFlatten(x)[0].find((l) => l instanceof ConcreteArrayClass) as ConcreteArray | undefined;
+    const have = this.#weightsBackend();
+    return leaf && have !== null && leaf.backend.name !== have ? leaf.backend.name : null;
+  }
+
+  /** Moves the weights to the data's backend, synchronously (evaluate, predict). */
+  #alignSync(x: PyTree): void {
+    const to = this.#otherBackend(x);
+    if (to === null) return;
+    const from = this.#weightsBackend()!;
+    if (!getBackend(from).canReadSync) {
+      throw new Error(
+        `Model '${this.model.name}': its weights are on the ${from} backend and the data on ${to}. Call ` +
+          `'await model.toBackend("${to}")' first (reading from ${from} is asynchronous), or use evaluateAsync.`,
+      );
+    }
+    this.#toBackendSync(to);
+  }
+
+  /** Moves the weights to the data's backend (fit, evaluateAsync). */
+  async #align(x: PyTree): Promise<void> {
+    const to = this.#otherBackend(x);
+    if (to !== null) await this.toBackend(to);
+  }
+
   #syncWeights(): void {
     if (!this.#train) return;
     const t = this.#train;
@@ -293,6 +383,7 @@ export class Trainer {
     if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be a non-negative integer, received ${epochs}.`);
     const verbose = opts.verbose === undefined || opts.verbose === "auto" ? 1 : opts.verbose;
     const sampleWeights = (sw: SampleWeight | undefined, op: string) => this.#compiled!.sampleWeights((sw ?? null) as PyTree | null, op) as PyTree;
+    await this.#align(x);
     const freq = opts.validationFreq ?? 1;
     const validateAfter = Array.isArray(freq) ? new Set<number>(freq) : null;
     if (validateAfter ? (freq as readonly number[]).some((e: number) => !Number.isInteger(e) || e < 1) : !(Number.isInteger(freq) && (freq as number) >= 1)) {
@@ -346,13 +437,13 @@ export class Trainer {
           ts.state = s;
           this.#optState = o;
           mstate = m;
-          logs = readLogs(l, this.#logOrder);
+          logs = await readLogsAsync(l, this.#logOrder);
           await cbs.call("onTrainBatchEnd", b, logs);
         }
         for (const leaf of treeFlatten(mstate)[0]) (leaf as Tracer).dispose();
         this.#syncWeights();
         if (val && (validateAfter ? validateAfter.has(epoch + 1) : (epoch + 1) % (freq as number) === 0)) {
-          const vlogs = evaluateData(this.#host, val, valBatchSize);
+          const vlogs = await evaluateDataAsync(this.#host, val, valBatchSize);
           for (const [k, v] of Object.entries(vlogs)) logs[`val_${k}`] = v;
         }
         await cbs.call("onEpochEnd", epoch, logs);
@@ -372,6 +463,11 @@ export class Trainer {
   /** Loss and metrics over the data (see inference.ts). */
   evaluate(x: PyTree, y: PyTree | undefined, opts: EvaluateOptions = {}): number | number[] | Logs {
     return evaluate(this.#host, x, y, opts);
+  }
+
+  /** `evaluate` with asynchronous reads (works on every backend; see inference.ts). */
+  evaluateAsync(x: PyTree, y: PyTree | undefined, opts: EvaluateOptions = {}): Promise<number | number[] | Logs> {
+    return evaluateAsync(this.#host, x, y, opts);
   }
 
   #makePredictStep() {

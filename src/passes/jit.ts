@@ -7,6 +7,7 @@ import { Prim, type Program, ShapedArray } from "../ir/index.js";
 import { Tracer, bind } from "../trace/core.js";
 import { ConcreteArray, keep, scalarType } from "../trace/array.js";
 import { withDonation } from "../trace/eval-control.js";
+import { devicePutSync } from "../trace/device-put.js";
 import { ClosedJaxpr, makeJaxpr as makeJaxprRaw, traceFlat } from "../trace/jaxpr-trace.js";
 import { type PyTree, type TreeDef, treeFlatten, treeUnflatten } from "../trace/pytree.js";
 import { dce } from "./dce.js";
@@ -28,6 +29,22 @@ interface Compiled {
   readonly program: Program;
   readonly consts: readonly Tracer[];
   readonly outTree: TreeDef;
+  /** The constants copied to other backends the function was called on, by backend name. */
+  readonly constsOn: Map<string, readonly Tracer[]>;
+}
+
+/**
+ * The constants for a call whose array arguments live on another backend than the constants
+ * (the function was traced before `setBackend`): copied there once and cached.
+ */
+function constsFor(compiled: Compiled, leaves: readonly unknown[]): readonly Tracer[] {
+  const arg = leaves.find((l) => l instanceof ConcreteArray) as ConcreteArray | undefined;
+  const c0 = compiled.consts.find((c) => c instanceof ConcreteArray) as ConcreteArray | undefined;
+  if (!arg || !c0 || arg.backend === c0.backend) return compiled.consts;
+  const name = arg.backend.name;
+  let moved = compiled.constsOn.get(name);
+  if (!moved) compiled.constsOn.set(name, (moved = compiled.consts.map((c) => keepConst(devicePutSync(c, name)))));
+  return moved;
 }
 
 /** Cached constants outlive any `tidy` scope the first call ran in. */
@@ -102,7 +119,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
         return outs;
       }, avals);
       // The cache owns its constants: the caller may dispose the arrays it closed over.
-      compiled = { program: optimize(hoisted.program), consts: hoisted.consts.map((c) => keepConst(c.retain())), outTree: outTree! };
+      compiled = {
+        program: optimize(hoisted.program), consts: hoisted.consts.map((c) => keepConst(c.retain())), outTree: outTree!, constsOn: new Map(),
+      };
       cache.set(key, compiled);
     }
     return { compiled, leaves };
@@ -113,7 +132,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     const donated = donate.flatMap((d) => treeFlatten(args[d] as PyTree)[0].filter((l): l is Tracer => l instanceof Tracer));
     // The executable may overwrite donated buffers (in place updates of parameters).
     const outs = withDonation(donated, () =>
-      bind(Prim.Pjit, [...compiled.consts, ...(leaves as (Tracer | number | boolean)[])], { program: compiled.program, name }),
+      bind(Prim.Pjit, [...constsFor(compiled, leaves), ...(leaves as (Tracer | number | boolean)[])], { program: compiled.program, name }),
     );
     // An output that is a donated input passed straight through is the same Array: keep it.
     const returned = new Set<unknown>(outs);

@@ -48,8 +48,9 @@ export class ConcreteArray extends Tracer {
    *
    * @example ConcreteArray.fromData(new Float32Array([1, 2]), [2], "float32")
    */
-  static fromData(data: TypedArray | ArrayLike<number>, shape: readonly number[], dtype: DType, weakType = false): ConcreteArray {
-    const backend = getBackend();
+  static fromData(
+    data: TypedArray | ArrayLike<number>, shape: readonly number[], dtype: DType, weakType = false, backend: Backend = getBackend(),
+  ): ConcreteArray {
     const aval = new ShapedArray([...shape], dtype, weakType);
     const host = allocTyped(dtype, aval.size);
     if (data.length !== aval.size) {
@@ -195,7 +196,7 @@ export class EvalTrace extends Trace {
       if (a.backend !== backend) {
         throw new Error(
           `${prim}: operands live on different backends ('${a.backend.name}' and '${backend.name}'). ` +
-            `Move one with np.deviceCopy(x) or create both after setBackend().`,
+            "Move one with 'await devicePut(x, name)', or create both after setBackend().",
         );
       }
       return { buffer: a.buffer, aval: a.aval };

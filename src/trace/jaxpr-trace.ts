@@ -15,6 +15,7 @@ import { convertValue } from "../backend/reference/elementwise.js";
 import { fitValue } from "../backend/reference/float-bits.js";
 
 
+import { getBackend } from "../backend/registry.js";
 import { ConcreteArray, scalarType } from "./array.js";
 import { type PyTree, type TreeDef, treeFlatten, treeUnflatten } from "./pytree.js";
 
@@ -118,7 +119,9 @@ function foldScalar<P extends Prim>(
     const to = outAvals[0].dtype;
     return [new JaxprTracer(trace, outAvals[0], fitValue(convertValue(ts[0].literal!, ts[0].aval.dtype, to), to))];
   }
-  const inputs = ts.map((t) => ConcreteArray.fromData([t.literal!], [], t.aval.dtype, t.aval.weakType));
+  // Folded on the reference backend, whatever the default: the same value on every backend, and
+  // readable synchronously even when the default is a GPU.
+  const inputs = ts.map((t) => ConcreteArray.fromData([t.literal!], [], t.aval.dtype, t.aval.weakType, getBackend("reference")));
   const [out] = bindEager(prim, inputs, params);
   const value = (out as ConcreteArray).dataSync()[0];
   inputs.forEach((a) => a.dispose());
