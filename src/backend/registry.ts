@@ -119,5 +119,22 @@ export function setBackend(name: string): Promise<void> {
   });
 }
 
+/**
+ * Runs `f` with `name` as the default backend, restoring the previous default afterwards (for
+ * work that must stay on one backend whatever the user chose, e.g. a host step on the CPU).
+ *
+ * @example withDefaultBackend("wasm", () => np.ones([2]))
+ */
+export function withDefaultBackend<T>(name: string, f: () => T): T {
+  getBackend(name);
+  const prev = current;
+  current = name;
+  try {
+    return f();
+  } finally {
+    current = prev;
+  }
+}
+
 /** Names of the registered backends. */
 export const backendNames = (): string[] => [...factories.keys(), ...asyncFactories.keys()];

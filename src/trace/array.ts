@@ -191,9 +191,16 @@ export class EvalTrace extends Trace {
     }
     const arrays = tracers as readonly ConcreteArray[];
     const outAvals = abstractEval(prim, arrays.map((a) => a.aval), params);
-    const backend = arrays[0]?.backend ?? getBackend();
+    // Scalars (a JS number promoted to an Array, a loss weight...) follow the other operands.
+    const backend = (arrays.find((a) => a.size > 1) ?? arrays[0])?.backend ?? getBackend();
+    const moved: ConcreteArray[] = [];
     const operands: Operand[] = arrays.map((a) => {
       if (a.backend !== backend) {
+        if (a.size <= 1 && a.backend.canReadSync) {
+          const m = new ConcreteArray(a.aval, backend, backend.alloc(a.dtype, a.size, a.dataSync()));
+          moved.push(m);
+          return { buffer: m.buffer, aval: a.aval };
+        }
         throw new Error(
           `${prim}: operands live on different backends ('${a.backend.name}' and '${backend.name}'). ` +
             "Move one with 'await devicePut(x, name)', or create both after setBackend().",
@@ -201,8 +208,12 @@ export class EvalTrace extends Trace {
       }
       return { buffer: a.buffer, aval: a.aval };
     });
-    const buffers = backend.execute(prim as FirstOrderPrim, operands, params as PrimParams[FirstOrderPrim], outAvals);
-    return buffers.map((b, i) => new ConcreteArray(outAvals[i], backend, b));
+    try {
+      const buffers = backend.execute(prim as FirstOrderPrim, operands, params as PrimParams[FirstOrderPrim], outAvals);
+      return buffers.map((b, i) => new ConcreteArray(outAvals[i], backend, b));
+    } finally {
+      moved.forEach((m) => m.dispose());
+    }
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { type HigherOrderPrim, Prim, type PrimParams, type Program, ShapedArray } from "../ir/index.js";
 import type { Backend, Executable } from "../backend/backend.js";
-import { getBackend } from "../backend/registry.js";
+import { getBackend, withDefaultBackend } from "../backend/registry.js";
 import { type Tracer, bind1, isEagerContext } from "./core.js";
 import { evalProgram } from "./eval-program.js";
 import { ConcreteArray } from "./array.js";
@@ -85,7 +85,8 @@ function whileOnHost(backend: Backend, args: readonly ConcreteArray[], params: P
     const cpu = getBackend("wasm");
     const local = data.map((d, i) => new ConcreteArray(args[i].aval, cpu, cpu.alloc(args[i].dtype, args[i].size, d)));
     try {
-      const outs = controlEvaluators[Prim.While](local, params);
+      // Literals and constants the loop makes are created on the CPU too.
+      const outs = withDefaultBackend("wasm", () => controlEvaluators[Prim.While](local, params));
       const host = outs.map((o) => o.dataSync());
       outs.forEach((o) => o.dispose());
       return host;

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getBackend, setBackend } from "../registry.js";
+import { devicePut, jit, lax, memory, np, tidy } from "../../index.js";
+import type { Tracer } from "../../trace/core.js";
+import { startWebGPU } from "../../../tests/helpers/webgpu.js";
+import { WebGPUBackend } from "./webgpu-backend.js";
+import { sizeClass } from "./stream.js";
+
+let gpu: WebGPUBackend;
+beforeAll(async () => {
+  gpu = await startWebGPU();
+  await setBackend("webgpu");
+});
+afterAll(() => setBackend("reference"));
+
+const values = async (t: Tracer) => Array.from(await t.data(), Number);
+
+describe("webgpu runtime", () => {
+  it("is created by 'await setBackend(\"webgpu\")' and reports its adapter", () => {
+    expect(getBackend()).toBe(gpu);
+    expect(gpu.canReadSync).toBe(false);
+    expect(gpu.info.adapterName.length).toBeGreaterThan(0);
+  });
+
+  it("refuses dataSync, toArray and item with a message that says to await data()", async () => {
+    const x = np.array([1, 2, 3]);
+    expect(() => x.dataSync()).toThrow(/cannot read an array on the webgpu backend.*await a\.data\(\)/);
+    expect(() => x.toArray()).toThrow(/await a\.data\(\)/);
+    expect(() => np.sum(x).item()).toThrow(/await a\.data\(\)/);
+    expect(await values(x)).toEqual([1, 2, 3]);
+    x.dispose();
+  });
+
+  it("round-trips every dtype through upload and readback", async () => {
+    const cases = [
+      np.array([1.5, -2, 3e-8], { dtype: "float32" }), np.array([-7, 2 ** 31 - 1], { dtype: "int32" }),
+      np.array([0, 4294967295], { dtype: "uint32" }), np.array([true, false, true]), np.array([1 / 3], { dtype: "float64" }),
+      np.array([0.1, 65504], { dtype: "float16" }),
+    ];
+    const got = await Promise.all(cases.map(values));
+    expect(got[0]).toEqual([1.5, -2, Math.fround(3e-8)]);
+    expect(got[1]).toEqual([-7, 2 ** 31 - 1]);
+    expect(got[2]).toEqual([0, 4294967295]);
+    expect(got[3]).toEqual([1, 0, 1]);
+    expect(got[4]).toEqual([1 / 3]);
+    expect(got[5]).toEqual([0.0999755859375, 65504]);
+    cases.forEach((c) => c.dispose());
+  });
+
+  it("submits a jitted call of many kernels once, and eager work issued together once", async () => {
+    const f = jit((a: Tracer, b: Tracer) => np.sum(np.tanh(np.matmul(a, b)), { axis: 0 }).add(np.sum(np.exp(b), { axis: 0 })));
+    const a = np.ones([8, 8]);
+    const b = np.eye(8);
+    await values(f(a, b)); // compiles and warms up
+    const before = { ...gpu.stream.stats };
+    const y = f(a, b);
+    await Promise.resolve(); // the microtask flush of eager work
+    const mid = { ...gpu.stream.stats };
+    expect(mid.submits - before.submits).toBe(1);
+    expect(mid.dispatches - before.dispatches).toBeGreaterThan(1);
+    expect(await values(y)).toHaveLength(8);
+    const e0 = gpu.stream.stats.submits;
+    const z = np.sin(a).add(np.cos(b)).mul(2);
+    await Promise.resolve();
+    expect(gpu.stream.stats.submits - e0).toBe(1);
+    [y, z, a, b].forEach((t) => t.dispose());
+  });
+
+  it("keeps order across host steps: a sort (on the host) between GPU kernels", async () => {
+    const x = np.array([3, 1, 2]);
+    const s = np.sort(x.mul(2)).add(1);
+    const hosted = gpu.hostStats().sort ?? 0;
+    expect(hosted).toBeGreaterThan(0);
+    expect(await values(s)).toEqual([3, 5, 7]);
+    x.dispose();
+    s.dispose();
+  });
+
+  it("runs a while loop (predicate on the host) and a cond (selecting among branches) eagerly", async () => {
+    const [i, acc] = lax.whileLoop(([k]: Tracer[]) => lax.lt(k, 5), ([k, v]: Tracer[]) => [k.add(1), v.mul(2)], [np.array(0, { dtype: "int32" }), np.array(1)]) as Tracer[];
+    expect(await values(i)).toEqual([5]);
+    expect(await values(acc)).toEqual([32]);
+    const c = lax.cond(np.array(false), (v: Tracer) => v.add(10), (v: Tracer) => v.sub(10), np.array(1));
+    expect(await values(c as Tracer)).toEqual([-9]);
+  });
+
+  it("frees every buffer it allocates and reuses freed storage by size class", async () => {
+    const f = jit((a: Tracer) => np.exp(a).add(a).sum());
+    const x = np.ones([1000]);
+    await values(tidy(() => f(x)));
+    const before = memory();
+    for (let k = 0; k < 20; k++) tidy(() => void f(x));
+    expect(memory()).toEqual(before);
+    x.dispose();
+    expect([sizeClass(1), sizeClass(300), sizeClass(4096), sizeClass(5 << 20)]).toEqual([256, 512, 4096, 5 << 20]);
+  });
+
+  it("dispatches grids wider than 65535 workgroups (2-D grid)", async () => {
+    const n = 65536 * 64 + 100;
+    const y = np.arange(n).astype("float32").mul(2).add(1);
+    const v = await y.data();
+    expect([v[0], v[n - 1], v[65535 * 64 + 5]]).toEqual([1, 2 * (n - 1) + 1, 2 * (65535 * 64 + 5) + 1]);
+    y.dispose();
+  });
+
+  it("moves arrays between backends with devicePut, both ways", async () => {
+    await setBackend("wasm");
+    try {
+      const cpu = np.array([1, 2, 3]);
+      const onGpu = await devicePut(cpu, "webgpu");
+      expect((onGpu as Tracer & { backend: { name: string } }).backend.name).toBe("webgpu");
+      // The scalar 2 is made on the default backend (wasm) and follows the GPU operand.
+      const back = await devicePut(onGpu.mul(2), "wasm");
+      expect(Array.from(back.dataSync())).toEqual([2, 4, 6]);
+      expect(() => np.add(cpu, onGpu)).toThrow(/operands live on different backends.*devicePut/);
+      [cpu, onGpu, back].forEach((t) => t.dispose());
+    } finally {
+      await setBackend("webgpu");
+    }
+  });
+
+  it("reports an error in a host step at the next readback, once", async () => {
+    gpu.hostStep([], [], () => {
+      throw new Error("boom in a host step");
+    });
+    const x = np.array([1]);
+    await expect(x.data()).rejects.toThrow(/boom in a host step/);
+    expect(await values(x)).toEqual([1]);
+    x.dispose();
+  });
+});
+
+describe("webgpu device loss", () => {
+  it("reports a lost device clearly and starts a new one on 'await setBackend(\"webgpu\")'", async () => {
+    const x = np.array([1, 2]);
+    gpu.device.destroy();
+    await gpu.device.lost;
+    expect(() => np.exp(x)).toThrow(/WebGPU device was lost.*await setBackend\("webgpu"\)/);
+    expect(() => np.add(x, 1)).toThrow(/device was lost.*await setBackend\("webgpu"\)/);
+    expect(() => getBackend("webgpu")).toThrow(/device was lost/);
+    await setBackend("webgpu");
+    const fresh = getBackend();
+    expect(fresh).not.toBe(gpu);
+    expect(fresh).toBeInstanceOf(WebGPUBackend);
+    expect(await values(np.array([1, 2]).add(1))).toEqual([2, 3]);
+    gpu = fresh as WebGPUBackend;
+  });
+});
