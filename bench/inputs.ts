@@ -14,28 +14,39 @@ export interface BenchOptions {
   limitS: number;
   /** Kiln backend to select with setBackend (default: Kiln's default backend). */
   backend?: string;
+  /**
+   * `--gpu`: in the parent, run only the webgpu table; in a child, run the library's webgpu
+   * variant. `--cpu`: the parent runs only the CPU table. Neither: the parent runs both.
+   */
+  gpu: boolean;
+  cpu: boolean;
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const opts: BenchOptions = { quick: false, only: [], limitS: 0 };
+  const opts: BenchOptions = { quick: false, only: [], limitS: 0, gpu: false, cpu: false };
   for (const arg of argv) {
     if (arg === "--quick") opts.quick = true;
     else if (arg.startsWith("--only=")) opts.only = arg.slice(7).split(",").map((s) => s.trim()).filter(Boolean);
     else if (arg.startsWith("--limit=")) opts.limitS = Number(arg.slice(8));
     else if (arg.startsWith("--backend=")) opts.backend = arg.slice(10);
+    else if (arg === "--gpu") opts.gpu = true;
+    else if (arg === "--cpu") opts.cpu = true;
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: npm run bench -- [--quick] [--only=matmul,mlp-step,...] [--limit=SECONDS] [--libs=kiln,jax-js,tfjs-wasm] [--backend=KILN_BACKEND] [--json=FILE]");
+      console.log(
+        "usage: npm run bench -- [--quick] [--cpu | --gpu] [--only=matmul,mlp-step,...] [--limit=SECONDS] " +
+          "[--libs=kiln,jax-js,tfjs,tfjs-wasm,kiln-webgpu,...] [--backend=KILN_BACKEND] [--json=FILE]",
+      );
       process.exit(0);
     } else if (!["--libs=", "--json=", "--child"].some((p) => arg.startsWith(p))) {
-      throw new RangeError(`bench: unknown option ${JSON.stringify(arg)}; expected --quick, --only=a,b, --limit=S, --libs=a,b, --backend=NAME or --json=FILE.`);
+      throw new RangeError(`bench: unknown option ${JSON.stringify(arg)}; expected --quick, --cpu, --gpu, --only=a,b, --limit=S, --libs=a,b, --backend=NAME or --json=FILE.`);
     }
   }
   if (!(opts.limitS > 0)) opts.limitS = opts.quick ? 60 : 150;
   return opts;
 }
 
-/** How a workload's median time is shown: a rate (higher is better) or a duration. */
-export type Unit = "GFLOP/s" | "ms";
+/** How a workload's median time is shown: a rate (higher is better), a duration, or a duration per op. */
+export type Unit = "GFLOP/s" | "ms" | "µs/op";
 
 export interface WorkloadSpec {
   readonly id: string;
@@ -43,6 +54,8 @@ export interface WorkloadSpec {
   readonly unit: Unit;
   /** Floating-point operations per run, for rate units. */
   readonly flops?: number;
+  /** Operations per run, for the per-op unit. */
+  readonly ops?: number;
   /** Whether libraries should agree on the checksum (false where randomness differs, e.g. dropout). */
   readonly comparable: boolean;
 }
@@ -55,6 +68,9 @@ export interface Sizes {
   sumCols: number;
   mlpBatch: number;
   cnnBatch: number;
+  /** The dispatch-overhead row: this many elementwise ops on a vector of `dispatchSize`. */
+  dispatchOps: number;
+  dispatchSize: number;
 }
 
 export const sizesFor = (quick: boolean): Sizes => ({
@@ -64,24 +80,43 @@ export const sizesFor = (quick: boolean): Sizes => ({
   sumCols: 1024,
   mlpBatch: 128,
   cnnBatch: quick ? 16 : 128,
+  dispatchOps: 200,
+  // jax-js computes arrays of up to 64 elements on the host instead of dispatching a kernel;
+  // at 1024 every library launches one kernel per op (counted in the webgpu table's notes).
+  dispatchSize: 1024,
 });
 
-/** The workloads measured inside a library's process, in run order. */
-export function workloads(s: Sizes): WorkloadSpec[] {
+/**
+ * The workloads measured inside a library's process, in run order: the CPU table's, or with
+ * `gpu` the webgpu table's (matmul, per-op dispatch overhead, the training steps).
+ */
+export function workloads(s: Sizes, gpu = false): WorkloadSpec[] {
+  const matmul = s.matmul.map((n) => ({ id: `matmul-${n}`, title: `matmul ${n}x${n} f32`, unit: "GFLOP/s" as const, flops: 2 * n ** 3, comparable: true }));
+  const mlp: WorkloadSpec = { id: "mlp-step", title: `MLP 784-256-256-10 SGD step, batch ${s.mlpBatch}`, unit: "ms", comparable: true };
+  const cnn: WorkloadSpec = { id: "cnn-step", title: `MNIST CNN train step, batch ${s.cnnBatch}`, unit: "ms", comparable: false };
+  if (gpu) {
+    const title = `dispatch: ${s.dispatchOps} eager x=x+y, ${s.dispatchSize} f32, 1 read`;
+    return [...matmul, { id: "dispatch", title, unit: "µs/op", ops: s.dispatchOps, comparable: true }, mlp, cnn];
+  }
   return [
-    ...s.matmul.map((n) => ({ id: `matmul-${n}`, title: `matmul ${n}x${n} f32`, unit: "GFLOP/s" as const, flops: 2 * n ** 3, comparable: true })),
+    ...matmul,
     { id: "elementwise", title: `tanh(x*0.5+1)*x+exp(-x*x), ${s.elementwise >> 20}M f32`, unit: "ms", comparable: true },
     { id: "sum-axis1", title: `sum axis 1 of ${s.sumRows}x${s.sumCols}`, unit: "ms", comparable: true },
-    { id: "mlp-step", title: `MLP 784-256-256-10 SGD step, batch ${s.mlpBatch}`, unit: "ms", comparable: true },
-    { id: "cnn-step", title: `MNIST CNN train step, batch ${s.cnnBatch}`, unit: "ms", comparable: false },
+    mlp,
+    cnn,
   ];
 }
 
+const JIT_COMPILE: WorkloadSpec = { id: "mlp-jit-compile", title: "MLP step: first call - steady call", unit: "ms", comparable: false };
+
 /** Rows computed from other measurements or from separate processes. */
 export const DERIVED: readonly WorkloadSpec[] = [
-  { id: "mlp-jit-compile", title: "MLP step: first call - steady call", unit: "ms", comparable: false },
+  JIT_COMPILE,
   { id: "cold-start", title: "cold start to first 256x256 matmul", unit: "ms", comparable: false },
 ];
+
+/** The webgpu table's derived rows (its first MLP call includes compiling the WGSL pipelines). */
+export const DERIVED_GPU: readonly WorkloadSpec[] = [JIT_COMPILE];
 
 /** True when `id` is selected by `--only` (exact ids or prefixes such as "matmul"). */
 export const selected = (id: string, only: readonly string[]): boolean =>

@@ -3,11 +3,19 @@
  * move semantics: every operation consumes its inputs, so a value used twice is passed as
  * `x.ref` first. Training steps mirror Kiln's: `jit` of `valueAndGrad` plus the SGD update.
  * jax-js convolutions are NCHW / OIHW, so the CNN transposes the Keras-layout inputs once in
- * setup and transposes back to NHWC before Flatten, keeping Keras' flatten order.
+ * setup and transposes back to NHWC before Flatten, keeping Keras' flatten order. With `--gpu`
+ * it runs on jax-js' `webgpu` device, which finds the GPU through `navigator.gpu` (installed
+ * from Dawn's Node bindings by bench/gpu.ts).
  */
 import { type Array, defaultDevice, init, jit, lax, nn, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
+import { type AdapterNote, type GpuCalls, describeAdapter, installCounters, installNavigatorGpu } from "./gpu.js";
 import { type Library, type Step, packageVersion, runChild } from "./harness.js";
-import { type CnnInputs, type Dense, type MlpInputs, SGD_LR } from "./inputs.js";
+import { type CnnInputs, type Dense, type MlpInputs, SGD_LR, parseOptions } from "./inputs.js";
+
+const opts = parseOptions(process.argv.slice(2));
+const device = opts.gpu ? "webgpu" : "wasm";
+let adapter: AdapterNote | undefined;
+let gpuCalls: GpuCalls | undefined;
 
 const arr = (data: Float32Array, shape: number[]): Array => np.array(data, { shape });
 type Layer = { w: Array; b: Array };
@@ -62,18 +70,38 @@ function trainer<P>(init: P, step: (p: P) => readonly [P, Array], extra: Array[]
 }
 
 const jaxjs: Library = {
-  name: "jax-js",
+  name: opts.gpu ? "jax-js-webgpu" : "jax-js",
   version: packageVersion("@jax-js/jax"),
   jit: true,
-  backend: () => `${defaultDevice()} (1 thread)`,
+  backend: () => (opts.gpu ? defaultDevice() : `${defaultDevice()} (1 thread)`),
   async init() {
-    const got = await init("wasm");
-    if (!got.includes("wasm")) throw new Error(`jax-js: the wasm device did not initialize (got ${got.join(", ")})`);
-    defaultDevice("wasm");
+    if (opts.gpu) {
+      const gpu = await installNavigatorGpu();
+      adapter = await describeAdapter(gpu);
+      gpuCalls = installCounters();
+    }
+    const got = await init(device);
+    if (!got.includes(device)) {
+      throw new Error(`jax-js: the ${device} device did not initialize (init("${device}") returned ${got.join(", ")})`);
+    }
+    defaultDevice(device);
   },
+  adapter: () => adapter,
+  counters: () => ({ ...gpuCalls }),
   matmul(n, a, b) {
     const [x, y] = [arr(a, [n, n]), arr(b, [n, n])];
     return { run: () => np.matmul(x.ref, y.ref).data(), dispose: () => [x.dispose(), y.dispose()] };
+  },
+  dispatch(x0, y0, ops) {
+    const [x, y] = [arr(x0, [x0.length]), arr(y0, [y0.length])];
+    return {
+      run() {
+        let h = x.ref;
+        for (let i = 0; i < ops; i++) h = h.add(y.ref);
+        return h.data();
+      },
+      dispose: () => [x.dispose(), y.dispose()],
+    };
   },
   elementwise(data) {
     const x = arr(data, [data.length]);

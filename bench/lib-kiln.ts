@@ -2,15 +2,33 @@
  * @file Kiln's benchmark adapter (run as a child process by bench/run.ts). Training steps are
  * pure functions: `jit` of a step that calls `valueAndGrad` and applies the SGD update, so the
  * whole step is one compiled program. The CNN is written functionally with
- * `lax.convGeneralDilated` and `lax.reduceWindow` in Keras' NHWC / HWIO layouts.
+ * `lax.convGeneralDilated` and `lax.reduceWindow` in Keras' NHWC / HWIO layouts. With `--gpu`
+ * it runs on the webgpu backend, where results are read with `await data()` (`dataSync()`
+ * throws there); on CPU backends reads stay synchronous.
  */
 import { readFileSync } from "node:fs";
 import { type Array, getBackend, jit, lax, np, random, setBackend, tidy, treeMap, valueAndGrad } from "../src/index.js";
-import { type Library, type Step, runChild } from "./harness.js";
+import { type AdapterNote, type GpuCalls, installCounters } from "./gpu.js";
+import { type Library, type Readback, type Step, runChild } from "./harness.js";
 import { type CnnInputs, type Dense, type MlpInputs, SGD_LR, parseOptions } from "./inputs.js";
 
+const opts = parseOptions(process.argv.slice(2));
 const arr = (data: Float32Array, shape: readonly number[]): Array => np.array(data, { shape: [...shape] });
-const read = (x: Array): Float32Array => x.dataSync() as Float32Array;
+
+/**
+ * Computes `f` in a tidy scope and reads its result back: synchronously where the backend can
+ * (CPU backends: the timing is what it always was), else with `await data()`.
+ */
+function readOut(f: () => Array): Readback | Promise<Readback> {
+  if (getBackend().canReadSync) return tidy(() => f().dataSync() as Float32Array);
+  const r = tidy(f);
+  return r.data().then((d) => d as Float32Array).finally(() => r.dispose());
+}
+
+/** The webgpu backend's view of its adapter and its stream's counters (Kiln's own bookkeeping). */
+type GpuBackend = { info?: { adapterName: string; isFallback: boolean }; stream?: { stats: Record<string, number> } };
+let gpuCalls: GpuCalls | undefined;
+
 const disposeTree = (t: unknown) => treeMap((a: Array) => a.dispose(), t as never);
 
 type Layer = { w: Array; b: Array };
@@ -64,6 +82,7 @@ function trainer<P>(init: P, step: (p: P) => readonly [P, Array]): Step {
       const [next, l] = step(params);
       disposeTree(params);
       params = next;
+      if (!getBackend().canReadSync) return l.data().then((d) => d[0]).finally(() => l.dispose());
       const loss = l.item() as number;
       l.dispose();
       return loss;
@@ -78,26 +97,47 @@ const version = (): string => {
 };
 
 const kiln: Library = {
-  name: "kiln",
+  name: opts.gpu ? "kiln-webgpu" : "kiln",
   version: version(),
   jit: true,
   backend: () => getBackend().name,
   async init() {
-    const { backend } = parseOptions(process.argv.slice(2));
-    if (backend) setBackend(backend);
+    const backend = opts.gpu ? "webgpu" : opts.backend;
+    if (backend) await setBackend(backend);
+    // Kiln's Node path loads Dawn itself (no navigator.gpu here); its globals are installed now.
+    if (opts.gpu) gpuCalls = installCounters();
+  },
+  adapter(): AdapterNote | undefined {
+    const info = (getBackend() as GpuBackend).info;
+    return info && { adapter: info.adapterName, fallback: info.isFallback };
+  },
+  counters() {
+    const host = (getBackend() as GpuBackend).stream?.stats.hostSteps;
+    return gpuCalls ? { ...gpuCalls, ...(host === undefined ? {} : { hostSteps: host }) } : {};
   },
   matmul(n, a, b) {
     const [x, y] = [arr(a, [n, n]), arr(b, [n, n])];
-    return { run: () => tidy(() => read(np.matmul(x, y))), dispose: () => [x, y].forEach((t) => t.dispose()) };
+    return { run: () => readOut(() => np.matmul(x, y)), dispose: () => [x, y].forEach((t) => t.dispose()) };
+  },
+  dispatch(x0, y0, ops) {
+    const [x, y] = [arr(x0, [x0.length]), arr(y0, [y0.length])];
+    return {
+      run: () => readOut(() => {
+        let h = x;
+        for (let i = 0; i < ops; i++) h = h.add(y);
+        return h;
+      }),
+      dispose: () => [x, y].forEach((t) => t.dispose()),
+    };
   },
   elementwise(data) {
     const x = arr(data, [data.length]);
     const f = jit((x: Array) => np.tanh(x.mul(0.5).add(1)).mul(x).add(np.exp(x.mul(x).neg())));
-    return { run: () => tidy(() => read(f(x))), dispose: () => x.dispose() };
+    return { run: () => readOut(() => f(x)), dispose: () => x.dispose() };
   },
   sumAxis1(data, rows, cols) {
     const x = arr(data, [rows, cols]);
-    return { run: () => tidy(() => read(np.sum(x, { axis: 1 }))), dispose: () => x.dispose() };
+    return { run: () => readOut(() => np.sum(x, { axis: 1 })), dispose: () => x.dispose() };
   },
   mlpStep(inp: MlpInputs) {
     const x = arr(inp.x, [inp.batch, 784]);

@@ -3,14 +3,21 @@
  * (XNNPACK), loading its .wasm from node_modules. tfjs has no jit: every workload runs op by op.
  * Training uses `tf.train.sgd(...).minimize`, tfjs' own gradient path. The CNN is attempted
  * as written; the wasm backend has no filter-gradient kernel for conv2d, so it is reported
- * with the error tfjs gives.
+ * with the error tfjs gives. With `--gpu` it runs on `@tensorflow/tfjs-backend-webgpu`, which
+ * registers itself only if `navigator.gpu` exists when it is imported: bench/gpu.ts installs
+ * Dawn's first, then the backend is imported. Reads are `await data()` there.
  */
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { type Library, type Step, Unsupported, packageVersion, runChild } from "./harness.js";
-import { type CnnInputs, type MlpInputs, SGD_LR } from "./inputs.js";
+import { type AdapterNote, type GpuCalls, describeAdapter, installCounters, installNavigatorGpu } from "./gpu.js";
+import { type Library, type Readback, type Step, Unsupported, packageVersion, runChild } from "./harness.js";
+import { type CnnInputs, type MlpInputs, SGD_LR, parseOptions } from "./inputs.js";
+
+const opts = parseOptions(process.argv.slice(2));
+let adapter: AdapterNote | undefined;
+let gpuCalls: GpuCalls | undefined;
 
 /**
  * tfjs-core's Node bundle leaves out the gradient registrations (the @tensorflow/tfjs union
@@ -32,8 +39,9 @@ type Layer = { w: tf.Variable; b: tf.Variable };
  * Computes `f` in a tidy scope and reads the result back outside it: `tf.tidy` walks its
  * return value looking for tensors, which for a returned TypedArray costs a visit per element.
  */
-function readBack(f: () => tf.Tensor): Float32Array {
+function readBack(f: () => tf.Tensor): Readback | Promise<Readback> {
   const t = tf.tidy(f);
+  if (opts.gpu) return t.data().then((d) => d as Float32Array).finally(() => t.dispose());
   const data = t.dataSync() as Float32Array;
   t.dispose();
   return data;
@@ -60,16 +68,31 @@ function trainer(vars: tf.Variable[], loss: () => tf.Scalar, extra: tf.Tensor[])
   };
 }
 
+/** Starts tfjs' webgpu backend on Dawn. */
+async function initWebGpu(): Promise<void> {
+  const gpu = await installNavigatorGpu();
+  adapter = await describeAdapter(gpu);
+  await import("@tensorflow/tfjs-backend-webgpu");
+  if (!tf.findBackendFactory("webgpu")) throw new Error("tfjs-backend-webgpu registered no backend (it found no navigator.gpu)");
+  if (!(await tf.setBackend("webgpu"))) throw new Error("tfjs: the webgpu backend failed to initialize");
+  await tf.ready();
+  gpuCalls = installCounters();
+}
+
 const tfjs: Library = {
-  name: "tfjs-wasm",
-  version: packageVersion("@tensorflow/tfjs-backend-wasm"),
+  name: opts.gpu ? "tfjs-webgpu" : "tfjs-wasm",
+  version: packageVersion(opts.gpu ? "@tensorflow/tfjs-backend-webgpu" : "@tensorflow/tfjs-backend-wasm"),
   jit: false,
+  adapter: () => adapter,
+  counters: () => ({ ...gpuCalls }),
   backend: () => {
+    if (opts.gpu) return tf.getBackend();
     const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
     const threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") ? "threads" : "1 thread";
     return `${tf.getBackend()} (${simd}, ${threads})`;
   },
   async init() {
+    if (opts.gpu) return initWebGpu();
     const dist = dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm"));
     setWasmPaths(`${dist}/`);
     if (!(await tf.setBackend("wasm"))) throw new Error("tfjs: the wasm backend failed to initialize");
@@ -81,6 +104,15 @@ const tfjs: Library = {
       run: () => readBack(() => tf.matMul(x, y)),
       dispose: () => [x.dispose(), y.dispose()],
     };
+  },
+  dispatch(x0, y0, ops) {
+    const [x, y] = [tf.tensor1d(x0), tf.tensor1d(y0)];
+    const f = () => {
+      let h: tf.Tensor = x;
+      for (let i = 0; i < ops; i++) h = tf.add(h, y);
+      return h;
+    };
+    return { run: () => readBack(f), dispose: () => [x.dispose(), y.dispose()] };
   },
   elementwise(data) {
     const x = tf.tensor1d(data);

@@ -47,11 +47,15 @@ function cellFor(spec: WorkloadSpec, lib: string, meta: Meta | undefined, byId: 
   }
   const notes: string[] = [];
   if (spec.id === "elementwise" && meta && !meta.jit) notes.push(`${lib} has no jit: the chain runs op by op`);
-  if (spec.id !== "cold-start" && r.timesMs?.length === 1) notes.push("single timed run (first call over 5 s)");
+  if (spec.id !== "cold-start" && r.timesMs?.length === 1) notes.push("single timed run (it took over 5 s)");
   return { ms: r.medianMs, notes };
 }
 
-const shown = (spec: WorkloadSpec, ms: number) => (spec.unit === "GFLOP/s" && spec.flops ? spec.flops / ms / 1e6 : ms);
+function shown(spec: WorkloadSpec, ms: number): number {
+  if (spec.unit === "GFLOP/s" && spec.flops) return spec.flops / ms / 1e6;
+  if (spec.unit === "µs/op" && spec.ops) return (ms * 1000) / spec.ops;
+  return ms;
+}
 
 function pad(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -93,4 +97,46 @@ export function renderTable(t: TableInput): string {
   }).join(" | ");
   const notes = [...noteIds].map(([n, i]) => `[${i}] ${n}`);
   return [...t.header, libLine, "", pad(rows), ...(notes.length ? ["", ...notes] : [])].join("\n");
+}
+
+const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|warp/i;
+
+/**
+ * The webgpu table's extra notes: the GPU work each library launched per run (counted by
+ * bench/gpu.ts), and the adapter, flagged when it is a software rasterizer, whose figures
+ * measure overhead rather than GPU speed.
+ */
+export function gpuNotes(libs: { name: string; title: string }[], specs: WorkloadSpec[], meta: Meta[], results: Result[]): string[] {
+  const lines: string[] = [];
+  const work: string[] = [];
+  for (const spec of specs) {
+    const per = spec.unit === "µs/op" && spec.ops ? spec.ops : 1;
+    const cells = libs.flatMap((l) => {
+      const c = results.find((r) => r.lib === l.name && r.id === spec.id)?.perRun;
+      if (!c || c.dispatches === undefined) return [];
+      const n = (x: number) => (Number.isInteger(x) ? String(x) : fmt(x));
+      const host = c.hostSteps ? ` + ${n(c.hostSteps / per)} host steps` : "";
+      return [`${l.title} ${n(c.dispatches / per)}/${n(c.submits / per)}${host}`];
+    });
+    if (cells.length) work.push(`  ${spec.id}${per > 1 ? " (per op)" : ""}: ${cells.join(", ")}`);
+  }
+  if (work.length) lines.push("", "GPU work per timed run (compute dispatches / queue submits):", ...work);
+  const adapters = new Map<string, string[]>();
+  for (const l of libs) {
+    const m = meta.find((x) => x.lib === l.name);
+    if (!m?.adapter) continue;
+    const key = `${m.adapter} (isFallbackAdapter: ${m.fallback ?? "?"})`;
+    adapters.set(key, [...(adapters.get(key) ?? []), l.title]);
+  }
+  if (adapters.size === 0) return lines;
+  lines.push("");
+  for (const [a, who] of adapters) lines.push(`Adapter${adapters.size > 1 ? ` of ${who.join(", ")}` : ""}: ${a}`);
+  const software = meta.some((m) => libs.some((l) => l.name === m.lib) && m.adapter && (m.fallback || SOFTWARE.test(m.adapter)));
+  if (software) {
+    lines.push(
+      "NOTE: a software adapter (a Vulkan driver running on the CPU, no GPU): these figures measure each library's",
+      "WebGPU overhead (kernel launches, submits, readbacks, shader quality on a CPU), not GPU speed.",
+    );
+  }
+  return lines;
 }
