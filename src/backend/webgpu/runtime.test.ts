@@ -66,6 +66,21 @@ describe("webgpu runtime", () => {
     [y, z, a, b].forEach((t) => t.dispose());
   });
 
+  it("runs contractions, convolutions, gathers, argmax and cumulative sums as WGSL, not host steps", async () => {
+    const x = np.arange(24).astype("float32").reshape([2, 3, 4]);
+    const outs = [
+      np.matmul(x, np.ones([4, 2])), lax.convGeneralDilated(x.reshape([2, 3, 4, 1]), np.ones([2, 2, 1, 3]), [1, 1], "VALID", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] }),
+      np.take(x, np.array([2, 0], { dtype: "int32" }), { axis: 2 }), np.argmax(x, { axis: 1 }), np.cumsum(x, { axis: 2 }),
+    ];
+    const before = gpu.hostStats();
+    await Promise.all(outs.map((o) => o.data()));
+    expect(gpu.hostStats()).toEqual(before);
+    expect(before).not.toHaveProperty("dot_general");
+    for (const p of ["conv_general_dilated", "gather", "argmax", "cumsum"]) expect(gpu.hostStats()).not.toHaveProperty(p);
+    expect(Array.from(await outs[3].data())).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
+    [x, ...outs].forEach((t) => t.dispose());
+  });
+
   it("keeps order across host steps: a sort (on the host) between GPU kernels", async () => {
     const x = np.array([3, 1, 2]);
     const s = np.sort(x.mul(2)).add(1);
