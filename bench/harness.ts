@@ -112,7 +112,7 @@ async function measure(step: Step, p: Policy, counters?: () => Record<string, nu
     if (ms > p.slowMs) break;
   }
   const after = counters?.();
-  const perRun = before && after
+  const perRun = before && after && Object.keys(after).length > 0
     ? Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - (before[k] ?? 0)) / timesMs.length]))
     : undefined;
   // The MLP and CNN checksums are the first step's loss: later steps start from updated weights.

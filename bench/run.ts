@@ -22,6 +22,8 @@ interface Lib {
   /** What `--libs` also accepts for it: kiln, jax-js, tfjs. */
   family: string;
   title: string;
+  /** The ratio headers' name, where the title is long. */
+  short?: string;
   file: string;
   gpu: boolean;
 }
@@ -34,9 +36,9 @@ const LIBS: Lib[] = [
 ];
 /** The webgpu table's columns: the same adapters, started with `--gpu`. */
 const GPU_LIBS: Lib[] = [
-  { name: "kiln-webgpu", family: "kiln", title: "Kiln webgpu", file: "bench/lib-kiln.ts", gpu: true },
-  { name: "jax-js-webgpu", family: "jax-js", title: "jax-js webgpu", file: "bench/lib-jax.ts", gpu: true },
-  { name: "tfjs-webgpu", family: "tfjs", title: "tfjs-webgpu", file: "bench/lib-tfjs.ts", gpu: true },
+  { name: "kiln-webgpu", family: "kiln", title: "Kiln webgpu", short: "Kiln", file: "bench/lib-kiln.ts", gpu: true },
+  { name: "jax-js-webgpu", family: "jax-js", title: "jax-js webgpu", short: "jax-js", file: "bench/lib-jax.ts", gpu: true },
+  { name: "tfjs-webgpu", family: "tfjs", title: "tfjs-webgpu", short: "tfjs", file: "bench/lib-tfjs.ts", gpu: true },
 ];
 
 const argv = process.argv.slice(2);
@@ -150,7 +152,7 @@ if (gpuLibs.length > 0 && gpuPlan.chosen.length > 0) {
     `${runKind}, ${seconds(gpuStarted)} s; medians after warm-up; every run ends with its result read back (await data()), no separate GPU sync;`,
     `ratio = peer time / Kiln webgpu time (> 1: Kiln faster)`,
   ];
-  const table = renderTable({ header, libs: gpuLibs.map((l) => ({ name: l.name, title: l.title })), specs: chosen, meta, results });
+  const table = renderTable({ header, libs: gpuLibs.map((l) => ({ name: l.name, title: l.title, short: l.short })), specs: chosen, meta, results });
   tables.push([table, ...gpuNotes(gpuLibs, chosen, meta, results)].join("\n"));
 }
 

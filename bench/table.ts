@@ -11,7 +11,8 @@ export type Result = Omit<Extract<Message, { kind: "result" }>, "status"> & { st
 
 export interface TableInput {
   header: string[];
-  libs: { name: string; title: string }[];
+  /** Columns; `short` names the library in the ratio headers (default: its title). */
+  libs: { name: string; title: string; short?: string }[];
   specs: WorkloadSpec[];
   meta: Meta[];
   results: Result[];
@@ -71,7 +72,7 @@ export function renderTable(t: TableInput): string {
       return `[${noteIds.get(n)}]`;
     }).join("");
   const peers = t.libs.slice(1);
-  const rows: string[][] = [["workload", "unit", ...t.libs.map((l) => l.title), ...peers.map((p) => `${p.title}/${t.libs[0].title}`)]];
+  const rows: string[][] = [["workload", "unit", ...t.libs.map((l) => l.title), ...peers.map((p) => `${p.short ?? p.title}/${t.libs[0].short ?? t.libs[0].title}`)]];
   for (const spec of t.specs) {
     const cells = t.libs.map((l) => {
       const byId = new Map(t.results.filter((r) => r.lib === l.name).map((r) => [r.id, r]));
