@@ -59,7 +59,9 @@ async function main() {
   const ms = performance.now() - t0;
   const { w, b } = result.finalParams;
   $("params").textContent = `w = [${w.map((v) => v.toFixed(4)).join(", ")}], b = ${b.toFixed(4)} (${ms.toFixed(0)} ms)`;
-  window.__kilnResult = { backend, note, ms, ...result };
+  // Live buffers on the backend after training: the jitted step's cached constants only.
+  const buffers = kiln.memory().buffers;
+  window.__kilnResult = { backend, note, ms, buffers, ...result };
 }
 
 main().catch((e) => {

@@ -64,16 +64,19 @@ export async function train(kiln, { config = CONFIG, onStep } = {}) {
   let params = { w: np.zeros([config.features]), b: np.zeros([]) };
 
   const loss = (p, xb, yb) => np.mean(np.square(np.matmul(xb, p.w).add(p.b).sub(yb)));
-  // Staged once on the first call; every later step reuses the compiled program.
-  const step = jit((p, xb, yb) => {
-    const [l, g] = valueAndGrad(loss)(p, xb, yb);
-    return [l, treeMap((w, gw) => w.sub(gw.mul(config.learningRate)), p, g)];
-  });
+  // Staged once on the first call; every later step reuses the compiled program. Donating the
+  // parameters (argument 0) lets the step overwrite them and disposes the old ones.
+  const step = jit(
+    (p, xb, yb) => {
+      const [l, g] = valueAndGrad(loss)(p, xb, yb);
+      return [l, treeMap((w, gw) => w.sub(gw.mul(config.learningRate)), p, g)];
+    },
+    { donateArgnums: 0 },
+  );
 
   const losses = [];
   for (let i = 0; i < config.steps; i++) {
     const [l, next] = step(params, x, y);
-    treeMap((a) => a.dispose(), params);
     params = next;
     const value = (await l.data())[0];
     l.dispose();

@@ -31,6 +31,7 @@ interface PageResult extends TrainResult {
   backend: string;
   note: string;
   ms: number;
+  buffers: number;
 }
 
 /** Newest modification time of the files under dir that the build reads. */
@@ -170,6 +171,8 @@ function checkRun(r: PageResult, label: string): void {
   // Full-batch gradient descent below the stability limit never increases the loss.
   for (let i = 1; i < losses.length; i++) expect(losses[i], msg(`loss at step ${i}`)).toBeLessThanOrEqual(losses[i - 1] * (1 + 1e-5));
   expect(losses.at(-1)!, msg("final loss < 1% of the first")).toBeLessThan(0.01 * losses[0]);
+  // A buffer leaked per step would leave at least CONFIG.steps behind.
+  expect(r.buffers, msg("live buffers after training")).toBeLessThan(10);
 
   const fit = leastSquares();
   const got = [...finalParams.w, finalParams.b];
