@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBackend, setBackend } from "../registry.js";
 import { devicePut, jit, lax, memory, np, tidy } from "../../index.js";
 import type { Tracer } from "../../trace/core.js";
-import { startWebGPU } from "../../../tests/helpers/webgpu.js";
+import { expectHostClose, runOn, startWebGPU } from "../../../tests/helpers/webgpu.js";
 import { WebGPUBackend } from "./webgpu-backend.js";
 import { sizeClass } from "./stream.js";
 
@@ -79,6 +79,26 @@ describe("webgpu runtime", () => {
     for (const p of ["conv_general_dilated", "gather", "argmax", "cumsum"]) expect(gpu.hostStats()).not.toHaveProperty(p);
     expect(Array.from(await outs[3].data())).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
     [x, ...outs].forEach((t) => t.dispose());
+  });
+
+  it.each(["tiled", "direct"] as const)("multiplies float32 matrices with the %s GEMM (edges, several K tiles, transposes, batches) like the reference", async (variant) => {
+    const previous = gpu.gemmVariant;
+    gpu.gemmVariant = variant;
+    const cases: [number[], number[], [[number[], number[]], [number[], number[]]]][] = [
+      [[130, 70], [70, 90], [[[1], [0]], [[], []]]],
+      [[70, 130], [70, 90], [[[0], [0]], [[], []]]], // A stored [K, M]
+      [[130, 70], [90, 70], [[[1], [1]], [[], []]]], // B stored [N, K]
+      [[3, 17, 33], [3, 33, 65], [[[2], [1]], [[0], [0]]]],
+    ];
+    for (const [ls, rs, dn] of cases) {
+      const data = (s: number[]) => Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37));
+      const want = await runOn("reference", () => [lax.dotGeneral(np.array(data(ls)).reshape(ls), np.array(data(rs)).reshape(rs), dn)]);
+      const before = gpu.stream.stats.dispatches;
+      const got = await runOn("webgpu", () => [lax.dotGeneral(np.array(data(ls)).reshape(ls), np.array(data(rs)).reshape(rs), dn)]);
+      expect(gpu.stream.stats.dispatches - before).toBeLessThanOrEqual(3); // the GEMM, not a loop of kernels
+      expectHostClose(got, want, `dot ${ls} x ${rs}`, () => ({ rtol: 1e-4, atol: 1e-4 }));
+    }
+    gpu.gemmVariant = previous;
   });
 
   it("keeps order across host steps: a sort (on the host) between GPU kernels", async () => {

@@ -25,7 +25,6 @@ export function sizeClass(bytes: number): number {
 const POOL_LIMIT_BYTES = 512 << 20;
 
 const USAGE_STORAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
-const USAGE_UPLOAD = 0x02 | 0x04; // MAP_WRITE | COPY_SRC
 const USAGE_READBACK = 0x01 | 0x08; // MAP_READ | COPY_DST
 const MAP_READ = 0x1;
 
@@ -116,20 +115,17 @@ export class GpuStream {
     return this.#encoder;
   }
 
-  /** Records an upload of `data` into `dst` (through a mapped staging buffer, so it stays in order). */
-  upload(dst: GPUBuffer, data: ArrayBufferView): void {
-    const bytes = Math.ceil(data.byteLength / 4) * 4;
-    if (bytes === 0) return;
-    const staging = this.#device.createBuffer({ size: bytes, usage: USAGE_UPLOAD, mappedAtCreation: true });
-    new Uint8Array(staging.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    staging.unmap();
-    this.encoder().copyBufferToBuffer(staging, 0, dst, 0, bytes);
-    this.#afterSubmit(() => staging.destroy());
-  }
-
-  #cleanups: (() => void)[] = [];
-  #afterSubmit(f: () => void): void {
-    this.#cleanups.push(f);
+  /**
+   * A new storage buffer holding `data`, written through its mapping at creation: no staging
+   * copy, and no ordering hazard, since no earlier command can refer to a buffer that did not
+   * exist (pooled buffers are never written this way). It joins the pool when freed.
+   */
+  createWith(data: ArrayBufferView): GPUBuffer {
+    this.checkAlive();
+    const buf = this.#device.createBuffer({ size: sizeClass(data.byteLength), usage: USAGE_STORAGE, mappedAtCreation: true });
+    new Uint8Array(buf.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    buf.unmap();
+    return buf;
   }
 
   /** Submits what was recorded (now, or after the pending chained steps). */
@@ -141,13 +137,10 @@ export class GpuStream {
     if (!this.#encoder) return;
     const cmd = this.#encoder.finish();
     this.#encoder = null;
-    const cleanups = this.#cleanups;
-    this.#cleanups = [];
     const submit = () => {
       if (this.#lost !== null) return;
       this.#device.queue.submit([cmd]);
       this.stats.submits++;
-      for (const f of cleanups) f();
     };
     if (this.#pending === 0) submit();
     else this.#chain = this.#chain.then(submit);

@@ -26,6 +26,8 @@ import type { Kernel } from "../../codegen/kernel-ir.js";
 import { convKernel, dotKernel } from "../../codegen/contraction.js";
 import { argKernel, gatherKernel, scanKernel } from "../../codegen/indexing-kernels.js";
 import { type WgslShader, gridFor, renderWgsl } from "../../codegen/wgsl/render.js";
+import { gemmDirectGrid, gemmDirectWgsl, gemmGrid, gemmWgsl } from "../../codegen/wgsl/gemm.js";
+import { dotGeometry } from "../reference/dot.js";
 import { compilePlanned } from "../planned-executable.js";
 import { COPY_PRIMS, STRUCTURAL_PRIMS, concatenateKernel, iotaKernel, structuralKernel } from "../wasm/structural.js";
 import { type KernelBuilder, WINDOW_KERNELS } from "../wasm/window.js";
@@ -38,10 +40,18 @@ interface Slot {
   readonly buf: GPUBuffer;
   readonly dtype: DType;
   readonly size: number;
+  /** A cached scalar constant's buffer, shared by every array of that value: never written, never pooled. */
+  readonly shared?: boolean;
 }
+
+/** Scalar constants kept on the GPU for reuse (JS numbers in eager code become one each). */
+const SCALAR_CACHE = 1024;
 
 /** Bytes per element on the GPU (bool as u32, float16 as f32). */
 const storedSize = (d: DType): number => (d === "bool" || d === "float16" ? 4 : itemSize(d));
+
+/** Bind groups kept for reuse (least recently used dropped first). */
+const BIND_GROUP_CACHE = 4096;
 
 /** Primitives built straight from their operands' types (any number of outputs). */
 const KERNEL_BUILDERS: Partial<Record<Prim, KernelBuilder>> = {
@@ -80,10 +90,21 @@ export class WebGPUBackend implements Backend {
   #compiled = new Map<string, Compiled | null>();
   #pipelines = new Map<string, GPUComputePipeline>();
   #hostPrims = new Map<string, number>();
+  #bindGroups = new Map<string, GPUBindGroup>();
+  #scalars = new Map<string, GPUBuffer>();
+  #ids = new WeakMap<object, number>();
+  #nextId = 1;
+  /**
+   * Which float32 GEMM runs dot_general: `tiled` (workgroup-memory tiles, for GPUs) or `direct`
+   * (register blocks read straight from storage: faster on software adapters, whose workgroup
+   * barriers are slow). Chosen from the adapter; settable (tests run both).
+   */
+  gemmVariant: "tiled" | "direct";
 
   constructor(info: DeviceInfo) {
     this.info = info;
     this.stream = new GpuStream(info.device);
+    this.gemmVariant = info.isFallback ? "direct" : "tiled";
   }
 
   get device(): GPUDevice {
@@ -91,11 +112,25 @@ export class WebGPUBackend implements Backend {
   }
 
   alloc(dtype: DType, size: number, data: TypedArray | null): BufferId {
+    if (data && size === 1) return this.#table.add({ buf: this.#scalar(dtype, data), dtype, size, shared: true }, dtype, size);
+    if (data && size > 0) return this.#table.add({ buf: this.stream.createWith(toStored(dtype, data)), dtype, size }, dtype, size);
     const id = this.#allocSlot(dtype, size);
-    const { buf } = this.#slot(id);
-    if (data && size > 0) this.stream.upload(buf, toStored(dtype, data));
-    else this.stream.encoder().clearBuffer(buf, 0, Math.ceil((size * storedSize(dtype)) / 4) * 4);
+    if (size > 0) this.stream.encoder().clearBuffer(this.#slot(id).buf, 0, Math.ceil((size * storedSize(dtype)) / 4) * 4);
     return id;
+  }
+
+  /** The shared buffer holding the scalar `data[0]` of `dtype` (created once, then cached). */
+  #scalar(dtype: DType, data: TypedArray): GPUBuffer {
+    const stored = toStored(dtype, data);
+    const key = `${dtype}:${Array.from(new Uint32Array(stored.buffer, stored.byteOffset, stored.byteLength / 4)).join(",")}`;
+    let buf = this.#scalars.get(key);
+    if (buf) this.#scalars.delete(key);
+    else {
+      buf = this.stream.createWith(stored);
+      if (this.#scalars.size >= SCALAR_CACHE) this.#scalars.delete(this.#scalars.keys().next().value!);
+    }
+    this.#scalars.set(key, buf);
+    return buf;
   }
 
   #allocSlot(dtype: DType, size: number): BufferId {
@@ -112,7 +147,9 @@ export class WebGPUBackend implements Backend {
   }
 
   release(id: BufferId): void {
-    this.#table.release(id, (s) => this.stream.recycle(s.buf));
+    this.#table.release(id, (s) => {
+      if (!s.shared) this.stream.recycle(s.buf);
+    });
   }
 
   readSync(): TypedArray {
@@ -141,6 +178,10 @@ export class WebGPUBackend implements Backend {
       if (bytes > 0) this.stream.encoder().copyBufferToBuffer(src.buf, 0, this.#slot(out).buf, 0, bytes);
       return [out];
     }
+    if (prim === Prim.DotGeneral) {
+      const out = this.#gemm(inputs, params as PrimParams[Prim.DotGeneral], outAvals[0]);
+      if (out !== null) return [out];
+    }
     const kernel = this.#kernelFor(prim, inputs, params as object, outAvals);
     if (kernel) {
       const outs = outAvals.map((a) => this.#allocSlot(a.dtype, a.size));
@@ -154,6 +195,32 @@ export class WebGPUBackend implements Backend {
       }
     }
     return this.#viaHost(prim, inputs, params, outAvals);
+  }
+
+  /**
+   * float32 dot_general as the tiled GEMM (src/codegen/wgsl/gemm.ts) when both operands are
+   * [batch, free, contract] or [batch, contract, free] in memory; null otherwise (the general
+   * kernel-IR contraction runs it).
+   */
+  #gemm(inputs: readonly Operand[], params: PrimParams[Prim.DotGeneral], out: ShapedArray): BufferId | null {
+    const [l, r] = inputs.map((x) => x.aval);
+    if (l.dtype !== "float32" || r.dtype !== "float32" || out.dtype !== "float32" || out.size === 0) return null;
+    const { lc, rc, lb, rb, lFree, rFree, B, M, K, N } = dotGeometry(l.shape, r.shape, params.dimensionNumbers);
+    const isId = (p: readonly number[]) => p.every((v, i) => v === i);
+    const transA = !isId([...lb, ...lFree, ...lc]);
+    const transB = !isId([...rb, ...rc, ...rFree]);
+    if ((transA && !isId([...lb, ...lc, ...lFree])) || (transB && !isId([...rb, ...rFree, ...rc]))) return null;
+    const g = { batch: B, m: M, n: N, k: K, transA, transB };
+    if (B > this.device.limits.maxComputeWorkgroupsPerDimension) return null;
+    const id = this.#allocSlot("float32", out.size);
+    const tiled = this.gemmVariant === "tiled";
+    const pipeline = this.#pipeline(tiled ? gemmWgsl(g) : gemmDirectWgsl(g));
+    const bufs = [inputs[0].buffer, inputs[1].buffer, id].map((b) => this.#slot(b).buf);
+    const pass = this.stream.pass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, this.#bindGroup(pipeline, bufs));
+    pass.dispatchWorkgroups(...(tiled ? gemmGrid(g) : gemmDirectGrid(g)));
+    return id;
   }
 
   #key(prim: Prim, inputs: readonly Operand[], params: object, outAvals: readonly ShapedArray[]): string {
@@ -220,10 +287,7 @@ export class WebGPUBackend implements Backend {
     c.shaders.forEach((s, i) => {
       if (s.invocations === 0) return;
       const pipeline = c.pipelines[i]!;
-      const bindGroup = this.device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: s.bindings.map((slot, k) => ({ binding: k, resource: { buffer: distinct[slot] } })),
-      });
+      const bindGroup = this.#bindGroup(pipeline, s.bindings.map((slot) => distinct[slot]));
       const pass = this.stream.pass();
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
@@ -240,6 +304,32 @@ export class WebGPUBackend implements Backend {
     }
     const pipelines = shaders.map((s) => (s.invocations === 0 ? null : this.#pipeline(s.code)));
     return { shaders, pipelines };
+  }
+
+  /**
+   * The bind group of `buffers` (binding k = buffers[k]) for `pipeline`, cached: creating one
+   * costs tens of microseconds in Dawn, and pooled buffers make the same combinations recur.
+   */
+  #bindGroup(pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    const key = `${this.#idOf(pipeline)}|${buffers.map((b) => this.#idOf(b)).join(",")}`;
+    let bg = this.#bindGroups.get(key);
+    if (bg) {
+      this.#bindGroups.delete(key); // most recently used last
+    } else {
+      bg = this.device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: buffers.map((buffer, k) => ({ binding: k, resource: { buffer } })),
+      });
+      if (this.#bindGroups.size >= BIND_GROUP_CACHE) this.#bindGroups.delete(this.#bindGroups.keys().next().value!);
+    }
+    this.#bindGroups.set(key, bg);
+    return bg;
+  }
+
+  #idOf(o: object): number {
+    let id = this.#ids.get(o);
+    if (id === undefined) this.#ids.set(o, (id = this.#nextId++));
+    return id;
   }
 
   #pipeline(code: string): GPUComputePipeline {
@@ -297,7 +387,8 @@ export class WebGPUBackend implements Backend {
     return compilePlanned(program, {
       backend: this,
       allocRaw: (d, n) => this.#allocSlot(d, n),
-      refCount: (id) => this.#table.refCount(id),
+      // A shared scalar is never the sole owner of its storage: it is never overwritten in place.
+      refCount: (id) => (this.#slot(id).shared ? 2 : this.#table.refCount(id)),
       compileKernel: (kernel) => {
         if (kernel.params.some((p) => !gpuDtype(p.dtype))) throw new RangeError("webgpu: float64/float16 kernel");
         // Rendered now, so a kernel WGSL cannot express refuses the program (which then runs op by op).
