@@ -22,7 +22,7 @@ export {
 } from "./autodiff/index.js";
 export { stopGradient } from "./numpy/lax-core.js";
 export { tree, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeStructure, registerPyTreeNode, TreeDef, type PyTree } from "./trace/pytree.js";
-export { setBackend, getBackend, initBackend, backendNames } from "./backend/registry.js";
+export { setBackend, getBackend, initBackend, backendNames, withDefaultBackend } from "./backend/registry.js";
 export { setThreads, threadCount } from "./backend/wasm/threads.js";
 export {
   ShapedArray, type DType, printProgram, ShapeError, DTypeError, TreeMismatchError, TracerError, BackendError,

@@ -4,17 +4,26 @@
  * (activity regularization). Layers called inside another layer's `call` share its context,
  * as Keras' call context does, so a subclassed model need not thread `training` by hand.
  */
-import { ConcreteArray, keep, random, type Tracer } from "../index.js";
+import { ConcreteArray, devicePutSync, getBackend, keep, random, type Tracer, withDefaultBackend } from "../index.js";
 
 let globalKey: Tracer | null = null;
 
-/** A fresh key from the process-wide stream, for eager calls made without one (and weight initialization). */
+/**
+ * A fresh key from the process-wide stream, for eager calls made without one (and weight
+ * initialization). The stream lives on the reference backend whatever the default is, so it
+ * can be advanced after a backend switch; each key is handed out on the default backend.
+ */
 export function nextGlobalKey(): Tracer {
-  globalKey ??= own(random.key(Date.now() % 2 ** 31));
-  const [a, b] = random.split(globalKey);
-  globalKey.dispose();
-  globalKey = own(a);
-  return b;
+  const b = withDefaultBackend("reference", () => {
+    globalKey ??= own(random.key(Date.now() % 2 ** 31));
+    const [a, k] = random.split(globalKey);
+    globalKey.dispose();
+    globalKey = own(a);
+    return k;
+  });
+  const here = devicePutSync(b, getBackend().name);
+  b.dispose();
+  return here;
 }
 
 /** The stream's key outlives any `tidy` scope it was advanced in. */
@@ -27,7 +36,7 @@ const own = (k: Tracer): Tracer => (k instanceof ConcreteArray ? keep(k) : k);
  */
 export function setRandomSeed(seed: number): void {
   globalKey?.dispose();
-  globalKey = own(random.key(seed));
+  globalKey = withDefaultBackend("reference", () => own(random.key(seed)));
 }
 
 interface KeyStream {

@@ -3,7 +3,7 @@
  * number of samples, splits off validation data, and cuts batches (shuffled or in order) by
  * gathering rows, so an epoch never copies the whole data set.
  */
-import { np, type PyTree, Tracer, treeFlatten, treeUnflatten } from "../index.js";
+import { ConcreteArray, np, type PyTree, Tracer, treeFlatten, treeUnflatten, withDefaultBackend } from "../index.js";
 
 /** Inputs, targets and per-sample weights, each a pytree of Arrays with samples along axis 0. */
 export interface ArrayData {
@@ -66,18 +66,24 @@ const mapData = (d: ArrayData, f: (a: Tracer) => Tracer): ArrayData => {
   return { x, y: m(d.y), sampleWeight: sw, size: (treeFlatten(x)[0][0] as Tracer).shape[0] };
 };
 
+/** Runs `f` with the backend of `a` as the default, so the index arrays it makes live beside `a`. */
+const besides = <T>(a: Tracer, f: () => T): T => (a instanceof ConcreteArray ? withDefaultBackend(a.backend.name, f) : f());
+
 /** Rows `[start, end)` of every array. */
 export const sliceData = (d: ArrayData, start: number, end: number): ArrayData =>
-  mapData(d, (a) => np.take(a, np.arange(start, end, 1, { dtype: "int32" }), { axis: 0 }));
+  mapData(d, (a) => besides(a, () => np.take(a, np.arange(start, end, 1, { dtype: "int32" }), { axis: 0 })));
 
 /** The rows listed in `idx`, in that order. */
 export function takeRows(d: ArrayData, idx: Int32Array): ArrayData {
-  const i = np.array(idx, { dtype: "int32" });
-  try {
-    return mapData(d, (a) => np.take(a, i, { axis: 0 }));
-  } finally {
-    i.dispose();
-  }
+  return mapData(d, (a) =>
+    besides(a, () => {
+      const i = np.array(idx, { dtype: "int32" });
+      try {
+        return np.take(a, i, { axis: 0 });
+      } finally {
+        i.dispose();
+      }
+    }));
 }
 
 /** Splits off the last `fraction` of the samples for validation, as Keras does (before shuffling). */

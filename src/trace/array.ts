@@ -174,6 +174,9 @@ export class ConcreteArray extends Tracer {
   }
 }
 
+/** Arrays up to this many elements on a CPU backend are copied to their fellow operands' backend. */
+const IMPLICIT_COPY_MAX = 64;
+
 /** The eval trace: runs each primitive on the backend immediately. */
 export class EvalTrace extends Trace {
   pure(x: PureValue): Tracer {
@@ -191,12 +194,18 @@ export class EvalTrace extends Trace {
     }
     const arrays = tracers as readonly ConcreteArray[];
     const outAvals = abstractEval(prim, arrays.map((a) => a.aval), params);
-    // Scalars (a JS number promoted to an Array, a loss weight...) follow the other operands.
-    const backend = (arrays.find((a) => a.size > 1) ?? arrays[0])?.backend ?? getBackend();
+    // Small arrays on a CPU backend (a JS number promoted to an Array, a PRNG key, a loss weight)
+    // follow the other operands, or the default backend when all are small, as JAX's
+    // uncommitted arrays do; anything larger must be moved explicitly, so no big copy happens
+    // by surprise.
+    const first = arrays[0]?.backend ?? getBackend();
+    const backend = arrays.every((a) => a.backend === first)
+      ? first
+      : (arrays.find((a) => a.size > IMPLICIT_COPY_MAX || !a.backend.canReadSync)?.backend ?? getBackend());
     const moved: ConcreteArray[] = [];
     const operands: Operand[] = arrays.map((a) => {
       if (a.backend !== backend) {
-        if (a.size <= 1 && a.backend.canReadSync) {
+        if (a.size <= IMPLICIT_COPY_MAX && a.backend.canReadSync) {
           const m = new ConcreteArray(a.aval, backend, backend.alloc(a.dtype, a.size, a.dataSync()));
           moved.push(m);
           return { buffer: m.buffer, aval: a.aval };
