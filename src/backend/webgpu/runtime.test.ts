@@ -101,6 +101,21 @@ describe("webgpu runtime", () => {
     gpu.gemmVariant = previous;
   });
 
+  it("sends operands larger than one binding may hold to the host path instead of failing", async () => {
+    const saved = gpu.maxBindingBytes;
+    gpu.maxBindingBytes = 1024;
+    try {
+      const x = np.arange(1000).astype("float32");
+      const y = np.matmul(x.reshape([10, 100]), np.ones([100, 3])).add(1);
+      const z = np.exp(x.mul(0.001)).sum();
+      expect(Array.from(await y.data()).slice(0, 2)).toEqual([4951, 4951]);
+      expect((await z.data())[0]).toBeCloseTo(1717.423, 2);
+      [x, y, z].forEach((t) => t.dispose());
+    } finally {
+      gpu.maxBindingBytes = saved;
+    }
+  });
+
   it("keeps order across host steps: a sort (on the host) between GPU kernels", async () => {
     const x = np.array([3, 1, 2]);
     const s = np.sort(x.mul(2)).add(1);
@@ -147,7 +162,12 @@ describe("webgpu runtime", () => {
       // The scalar 2 is made on the default backend (wasm) and follows the GPU operand.
       const back = await devicePut(onGpu.mul(2), "wasm");
       expect(Array.from(back.dataSync())).toEqual([2, 4, 6]);
-      expect(() => np.add(cpu, onGpu)).toThrow(/operands live on different backends.*devicePut/);
+      // Small CPU arrays follow the GPU operand; large ones must be moved explicitly.
+      expect(Array.from(await np.add(cpu, onGpu).data())).toEqual([2, 4, 6]);
+      const big = np.ones([100]);
+      const bigGpu = await devicePut(big, "webgpu");
+      expect(() => np.add(np.ones([100]), bigGpu)).toThrow(/operands live on different backends.*devicePut/);
+      [big, bigGpu].forEach((t) => t.dispose());
       [cpu, onGpu, back].forEach((t) => t.dispose());
     } finally {
       await setBackend("webgpu");

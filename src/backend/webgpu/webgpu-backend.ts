@@ -100,11 +100,14 @@ export class WebGPUBackend implements Backend {
    * barriers are slow). Chosen from the adapter; settable (tests run both).
    */
   gemmVariant: "tiled" | "direct";
+  /** The largest buffer a kernel may bind (the device's limit; lowered by tests). Larger operands take the host path. */
+  maxBindingBytes: number;
 
   constructor(info: DeviceInfo) {
     this.info = info;
     this.stream = new GpuStream(info.device);
     this.gemmVariant = info.isFallback ? "direct" : "tiled";
+    this.maxBindingBytes = info.device.limits.maxStorageBufferBindingSize;
   }
 
   get device(): GPUDevice {
@@ -211,7 +214,8 @@ export class WebGPUBackend implements Backend {
     const transB = !isId([...rb, ...rc, ...rFree]);
     if ((transA && !isId([...lb, ...lc, ...lFree])) || (transB && !isId([...rb, ...rFree, ...rc]))) return null;
     const g = { batch: B, m: M, n: N, k: K, transA, transB };
-    if (B > this.device.limits.maxComputeWorkgroupsPerDimension) return null;
+    const maxBinding = this.maxBindingBytes;
+    if (B > this.device.limits.maxComputeWorkgroupsPerDimension || [l.size, r.size, out.size].some((n) => n * 4 > maxBinding)) return null;
     const id = this.#allocSlot("float32", out.size);
     const tiled = this.gemmVariant === "tiled";
     const pipeline = this.#pipeline(tiled ? gemmWgsl(g) : gemmDirectWgsl(g));
@@ -297,6 +301,13 @@ export class WebGPUBackend implements Backend {
   }
 
   #compile(kernel: Kernel, slots: readonly number[]): Compiled {
+    // A buffer larger than one binding may hold cannot be bound: such kernels go another way.
+    const maxBinding = this.maxBindingBytes;
+    for (const p of kernel.params) {
+      if (p.size * storedSize(p.dtype) > maxBinding) {
+        throw new RangeError(`webgpu: kernel ${kernel.name} binds ${p.size * storedSize(p.dtype)} bytes (limit ${maxBinding} per binding)`);
+      }
+    }
     const shaders = renderWgsl(kernel, { slots });
     const limit = this.device.limits.maxStorageBuffersPerShaderStage;
     for (const s of shaders) {
