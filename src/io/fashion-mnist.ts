@@ -1,9 +1,11 @@
 /**
  * @file Fashion-MNIST loader: reads the four IDX files (gzip) from Debian's `dataset-fashion-mnist`
  * location or a directory the caller names. No download: the data must be on disk.
+ *
+ * node:fs and node:path are loaded when a file is read, not when the module is imported, so the
+ * module (and `kiln/nn`, which imports it) also loads in browsers; there, reading files fails
+ * with an error that says to fetch the files and parse their bytes.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseIdx } from "./idx.js";
 
 /** Where Debian's `dataset-fashion-mnist` package installs the files. */
@@ -20,6 +22,23 @@ export interface MnistSplit {
   readonly count: number;
 }
 
+type NodeFs = typeof import("node:fs");
+type NodePath = typeof import("node:path");
+
+/**
+ * node:fs and node:path, through `process.getBuiltinModule` (Node.js >= 20.16); elsewhere
+ * throws "`fn` reads files and needs Node.js ...; `browserHint`".
+ *
+ * @example const { fs, path } = nodeFiles("loadFashionMnistRaw", "in a browser, fetch the files and pass their bytes to parseIdx.");
+ */
+export function nodeFiles(fn: string, browserHint: string): { fs: NodeFs; path: NodePath } {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.("node:fs") as NodeFs | undefined;
+  const path = proc?.getBuiltinModule?.("node:path") as NodePath | undefined;
+  if (!fs || !path) throw new Error(`${fn} reads files and needs Node.js (>= 20.16, for process.getBuiltinModule); ${browserHint}`);
+  return { fs, path };
+}
+
 const FILES = {
   trainImages: "train-images-idx3-ubyte.gz",
   trainLabels: "train-labels-idx1-ubyte.gz",
@@ -27,16 +46,21 @@ const FILES = {
   testLabels: "t10k-labels-idx1-ubyte.gz",
 };
 
+const BROWSER_HINT =
+  `in a browser, fetch the four files (${Object.values(FILES).join(", ")}) and pass their bytes to parseIdx, ` +
+  "or to datasets.fashionMnist.fromBytes in kiln/nn.";
+
 function load(dir: string, file: string): { shape: number[]; data: Uint8Array } {
-  const path = join(dir, file);
-  if (!existsSync(path)) {
+  const { fs, path: nodePath } = nodeFiles("loadFashionMnistRaw", BROWSER_HINT);
+  const path = nodePath.join(dir, file);
+  if (!fs.existsSync(path)) {
     throw new DatasetNotFoundError(
       `Fashion-MNIST file ${path} was not found. On Debian/Ubuntu install it with ` +
         `'apt-get install dataset-fashion-mnist', or pass { dir } pointing at a folder holding ` +
         `${Object.values(FILES).join(", ")}.`,
     );
   }
-  const idx = parseIdx(readFileSync(path), path);
+  const idx = parseIdx(fs.readFileSync(path), path);
   if (!(idx.data instanceof Uint8Array)) throw new DatasetNotFoundError(`${path}: expected uint8 IDX data.`);
   return { shape: idx.shape, data: idx.data };
 }

@@ -4,8 +4,12 @@
  * Validates the header against the byte length before allocating anything, so a truncated or
  * hostile file gives a typed error instead of a huge allocation or a crash.
  * Format: magic [0, 0, type, ndim], then ndim big-endian uint32 sizes, then the data.
+ *
+ * Gzip goes through node:zlib where it exists (loaded on first use, so the module also loads in
+ * browsers) and through fflate elsewhere; browsers resolve the bare name "fflate" through an
+ * import map (docs/browser.md).
  */
-import { gunzipSync } from "node:zlib";
+import { gunzipSync as fflateGunzip } from "fflate";
 
 export class IdxFormatError extends Error {
   override name = "IdxFormatError";
@@ -29,6 +33,21 @@ const TYPES: Record<number, { name: string; bytes: number }> = {
 /** Largest decompressed size accepted (1 GiB): more is certainly not an MNIST-like file. */
 const MAX_BYTES = 1 << 30;
 
+type NodeZlib = typeof import("node:zlib");
+
+/** Inflates gzip bytes, refusing more than MAX_BYTES out; throws whatever the inflater throws. */
+function gunzip(bytes: Uint8Array): Uint8Array {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const zlib = proc?.getBuiltinModule?.("node:zlib") as NodeZlib | undefined;
+  if (zlib) return zlib.gunzipSync(bytes, { maxOutputLength: MAX_BYTES });
+  // fflate sizes its output from the trailer (ISIZE, the length mod 2^32): bound it before
+  // inflating; a stream longer than it declares is cut short and fails the IDX length check.
+  if (bytes.length < 18) throw new Error("unexpected end of data");
+  const declared = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
+  if (declared > MAX_BYTES) throw new Error(`the gzip trailer declares ${declared} bytes`);
+  return fflateGunzip(bytes);
+}
+
 /**
  * Decodes IDX bytes (gzip is detected by its magic number).
  *
@@ -38,7 +57,7 @@ export function parseIdx(input: Uint8Array, name = "IDX data"): IdxArray {
   let bytes = input;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes, { maxOutputLength: MAX_BYTES });
+      bytes = gunzip(bytes);
     } catch (e) {
       throw new IdxFormatError(`${name}: gzip data is corrupt or larger than 1 GiB (${(e as Error).message}).`);
     }

@@ -5,11 +5,14 @@
  * `[[xTrain, yTrain], [xTest, yTest]]` as Kiln Arrays; Kiln has no uint8 dtype, so the images
  * are float32 holding the raw pixel values 0..255 (divide by 255 as in Keras' examples) and
  * the labels int32.
+ *
+ * `loadData` reads files, so it needs Node.js (node:fs is loaded when it is called, which keeps
+ * this module importable in browsers); `fromBytes` takes the four files' bytes and works
+ * anywhere, e.g. after `fetch` in a browser.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { np, type Tracer } from "../index.js";
 import { loadFashionMnistRaw, parseIdx, DatasetNotFoundError, IdxFormatError, DEFAULT_FASHION_MNIST_DIR, type MnistSplit } from "../io/index.js";
+import { nodeFiles } from "../io/fashion-mnist.js";
 
 /** Images [n, 28, 28] (float32, 0..255) and labels [n] (int32). */
 export type Split = [x: Tracer, y: Tracer];
@@ -18,6 +21,14 @@ export type Split = [x: Tracer, y: Tracer];
 export interface LoadDataOptions {
   /** Folder holding the four IDX files (gzipped or not, for MNIST; gzipped for Fashion-MNIST). */
   readonly dir?: string;
+}
+
+/** The bytes of the four IDX files (gzipped or not), e.g. from `fetch(...).arrayBuffer()`. */
+export interface IdxFileBytes {
+  readonly trainImages: Uint8Array | ArrayBuffer;
+  readonly trainLabels: Uint8Array | ArrayBuffer;
+  readonly testImages: Uint8Array | ArrayBuffer;
+  readonly testLabels: Uint8Array | ArrayBuffer;
 }
 
 /** The four IDX files of MNIST and Fashion-MNIST. */
@@ -37,22 +48,33 @@ function toArrays(s: MnistSplit): Split {
   return [x, y];
 }
 
-function readIdx(dir: string, base: string, what: string): { shape: number[]; data: Uint8Array } {
-  const path = [join(dir, `${base}.gz`), join(dir, base)].find((p) => existsSync(p));
+/** Why `loadData` cannot run outside Node, and what to do instead. */
+const browserHint = (what: string) =>
+  `in a browser, fetch the four IDX files (${Object.values(IDX_FILES).join(", ")}, gzipped or not) and pass their ` +
+  `bytes to datasets.${what}.fromBytes({ trainImages, trainLabels, testImages, testLabels }).`;
+
+/** A parsed uint8 IDX file. */
+type Idx = { shape: number[]; data: Uint8Array };
+
+function uint8Idx(bytes: Uint8Array, name: string): Idx {
+  const idx = parseIdx(bytes, name);
+  if (!(idx.data instanceof Uint8Array)) throw new IdxFormatError(`${name}: expected uint8 IDX data.`);
+  return { shape: idx.shape, data: idx.data };
+}
+
+function readIdx(dir: string, base: string, what: string): Idx {
+  const { fs, path: nodePath } = nodeFiles(`datasets.${what}.loadData`, browserHint(what));
+  const path = [nodePath.join(dir, `${base}.gz`), nodePath.join(dir, base)].find((p) => fs.existsSync(p));
   if (!path) {
     throw new DatasetNotFoundError(
       `datasets.${what}.loadData: ${base}.gz (or ${base}) was not found in ${dir}. Put the four IDX files ` +
         `(${Object.values(IDX_FILES).join(", ")}, gzipped or not) in a folder and pass loadData({ dir }).`,
     );
   }
-  const idx = parseIdx(readFileSync(path), path);
-  if (!(idx.data instanceof Uint8Array)) throw new IdxFormatError(`${path}: expected uint8 IDX data.`);
-  return { shape: idx.shape, data: idx.data };
+  return uint8Idx(fs.readFileSync(path), path);
 }
 
-function mnistSplit(dir: string, images: string, labels: string): MnistSplit {
-  const x = readIdx(dir, images, "mnist");
-  const y = readIdx(dir, labels, "mnist");
+function checkSplit(x: Idx, y: Idx, images: string, labels: string): MnistSplit {
   if (x.shape.length !== 3 || x.shape[1] !== 28 || x.shape[2] !== 28) {
     throw new IdxFormatError(`${images}: expected images of shape [n, 28, 28], found [${x.shape.join(", ")}].`);
   }
@@ -60,6 +82,28 @@ function mnistSplit(dir: string, images: string, labels: string): MnistSplit {
     throw new IdxFormatError(`${labels}: expected ${x.shape[0]} labels (one per image), found shape [${y.shape.join(", ")}].`);
   }
   return { images: x.data, labels: y.data, count: x.shape[0] };
+}
+
+function mnistSplit(dir: string, images: string, labels: string): MnistSplit {
+  return checkSplit(readIdx(dir, images, "mnist"), readIdx(dir, labels, "mnist"), images, labels);
+}
+
+/** Parses and checks the four files' bytes; errors name the field (`trainImages`, ...). */
+function fromBytes(what: string, files: IdxFileBytes): [train: Split, test: Split] {
+  const fn = `datasets.${what}.fromBytes`;
+  if (files === null || typeof files !== "object") {
+    throw new TypeError(`${fn}: expected { trainImages, trainLabels, testImages, testLabels } (Uint8Array or ArrayBuffer each), received ${files === null ? "null" : typeof files}.`);
+  }
+  const parse = (key: keyof IdxFileBytes): Idx => {
+    const b = files[key];
+    if (!(b instanceof Uint8Array) && !(b instanceof ArrayBuffer)) {
+      throw new TypeError(`${fn}: ${key} must be the bytes of ${IDX_FILES[key]} (a Uint8Array or ArrayBuffer), received ${b === null ? "null" : typeof b}.`);
+    }
+    return uint8Idx(b instanceof Uint8Array ? b : new Uint8Array(b), `${fn}: ${key}`);
+  };
+  const train = checkSplit(parse("trainImages"), parse("trainLabels"), `${fn}: trainImages`, `${fn}: trainLabels`);
+  const test = checkSplit(parse("testImages"), parse("testLabels"), `${fn}: testImages`, `${fn}: testLabels`);
+  return [toArrays(train), toArrays(test)];
 }
 
 /**
@@ -81,8 +125,20 @@ export const fashionMnist = {
    * @example const [[xTrain, yTrain], [xTest, yTest]] = datasets.fashionMnist.loadData();
    */
   loadData(opts: LoadDataOptions = {}): [train: Split, test: Split] {
+    nodeFiles("datasets.fashionMnist.loadData", browserHint("fashionMnist"));
     const { train, test } = loadFashionMnistRaw({ dir: opts.dir });
     return [toArrays(train), toArrays(test)];
+  },
+
+  /**
+   * `loadData` from the four files' bytes (gzipped or not), for browsers or data from elsewhere.
+   *
+   * @example
+   *   const get = async (f) => new Uint8Array(await (await fetch(`/data/${f}.gz`)).arrayBuffer());
+   *   const [[xTrain, yTrain]] = datasets.fashionMnist.fromBytes({ trainImages: await get("train-images-idx3-ubyte"), ... });
+   */
+  fromBytes(files: IdxFileBytes): [train: Split, test: Split] {
+    return fromBytes("fashionMnist", files);
   },
 };
 
@@ -105,6 +161,15 @@ export const mnist = {
     const train = mnistSplit(dir, IDX_FILES.trainImages, IDX_FILES.trainLabels);
     const test = mnistSplit(dir, IDX_FILES.testImages, IDX_FILES.testLabels);
     return [toArrays(train), toArrays(test)];
+  },
+
+  /**
+   * `loadData` from the four files' bytes (gzipped or not), for browsers or data from elsewhere.
+   *
+   * @example const [[xTrain, yTrain], [xTest, yTest]] = datasets.mnist.fromBytes({ trainImages, trainLabels, testImages, testLabels });
+   */
+  fromBytes(files: IdxFileBytes): [train: Split, test: Split] {
+    return fromBytes("mnist", files);
   },
 };
 

@@ -27,11 +27,27 @@ export { modelToJSON, modelFromJSON } from "./model-config.js";
 
 type NodeFs = typeof import("node:fs");
 
-/** node:fs, loaded lazily so that this module stays importable in browsers. */
+/** What to use instead of a file function where there is no file system. */
+const IN_MEMORY: Readonly<Record<string, string>> = {
+  saveModel: "saveModelToBytes(model) returns the archive's bytes (to download or store)",
+  loadModel: "fetch the archive and pass its bytes to loadModelFromBytes(bytes)",
+  saveWeights: "saveModelToBytes(model) returns the whole model, weights included, as bytes",
+  loadWeights: "fetch a .kiln archive and pass its bytes to loadModelFromBytes(bytes)",
+};
+
+/**
+ * node:fs, loaded when a file is touched (not on import) so that this module stays importable
+ * in browsers, where it throws an error naming the in-memory alternative.
+ *
+ * @example nodeFs("saveModel").writeFileSync(path, bytes)
+ */
 export function nodeFs(fn: string): NodeFs {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const fs = proc?.getBuiltinModule?.("node:fs") as NodeFs | undefined;
-  if (!fs) throw new Error(`${fn}: writing files needs Node.js >= 20.16 (process.getBuiltinModule); in a browser, use the *Bytes functions.`);
+  if (!fs) {
+    const instead = IN_MEMORY[fn] ?? "keep the data in memory (saveModelToBytes / loadModelFromBytes for models)";
+    throw new Error(`${fn}: reading and writing files needs Node.js >= 20.16 (process.getBuiltinModule); in a browser, ${instead}.`);
+  }
   return fs;
 }
 
@@ -232,6 +248,7 @@ export function saveModelToBytes(model: Model, opts: SaveOptions = {}): Uint8Arr
  */
 export function saveModel(model: Model, path: string, opts: SaveOptions = {}): void {
   checkExt("saveModel", path, ".kiln");
+  nodeFs("saveModel"); // in a browser, name the alternative before writing anything
   writeArchiveFile(path, modelArchiveContents(model, opts));
 }
 
@@ -352,5 +369,6 @@ export function loadModelFromBytes(bytes: Uint8Array, opts: LoadOptions = {}): M
  * @example const model = loadModel("fashion.kiln"); model.predict(xTest)
  */
 export function loadModel(path: string, opts: LoadOptions = {}): Model {
+  nodeFs("loadModel");
   return modelFromArchive(readArchiveFile(path, opts.limits), opts);
 }
