@@ -97,6 +97,12 @@ function whileOnHost(backend: Backend, args: readonly ConcreteArray[], params: P
   return ids.map((id, i) => new ConcreteArray(carryAvals[i], backend, id));
 }
 
+/**
+ * A loop body, loop condition or branch: compiled once by the backend (fused kernels, one submit
+ * per iteration on webgpu) when it can, else evaluated op by op.
+ */
+const runProgram = (program: Program, args: readonly Tracer[]): Tracer[] => runCompiled(program, args, NONE) ?? evalProgram(program, args);
+
 type Evaluator<P extends HigherOrderPrim> = (args: readonly Tracer[], params: PrimParams[P]) => Tracer[];
 
 const indexAt = (x: Tracer, i: number): Tracer => {
@@ -141,7 +147,7 @@ export const controlEvaluators: { [P in HigherOrderPrim]: Evaluator<P> } = {
   [Prim.Cond]: ([index, ...ops], { branches }) => {
     if (!backendOf(index).canReadSync) return condBySelect(index as ConcreteArray, ops, branches);
     const i = Math.min(Math.max(Number(index.item()), 0), branches.length - 1);
-    return evalProgram(branches[i], ops);
+    return runProgram(branches[i], ops);
   },
   [Prim.While]: (args, params) => {
     const backend = backendOf(args[0]);
@@ -151,11 +157,11 @@ export const controlEvaluators: { [P in HigherOrderPrim]: Evaluator<P> } = {
     const bodyConsts = args.slice(condNconsts, condNconsts + bodyNconsts);
     let carry = args.slice(condNconsts + bodyNconsts).map((c) => c.retain());
     for (;;) {
-      const [pred] = evalProgram(condProgram, [...condConsts, ...carry]);
+      const [pred] = runProgram(condProgram, [...condConsts, ...carry]);
       const go = pred.item();
       pred.dispose();
       if (!go) return carry;
-      const next = evalProgram(bodyProgram, [...bodyConsts, ...carry]);
+      const next = runProgram(bodyProgram, [...bodyConsts, ...carry]);
       carry.forEach((c) => c.dispose());
       carry = next;
     }
@@ -169,7 +175,7 @@ export const controlEvaluators: { [P in HigherOrderPrim]: Evaluator<P> } = {
     for (let k = 0; k < length; k++) {
       const i = reverse ? length - 1 - k : k;
       const slices = xs.map((x) => indexAt(x, i));
-      const outs = evalProgram(program, [...consts, ...carry, ...slices]);
+      const outs = runProgram(program, [...consts, ...carry, ...slices]);
       slices.forEach((s) => s.dispose());
       carry.forEach((c) => c.dispose());
       carry = outs.slice(0, numCarry);
