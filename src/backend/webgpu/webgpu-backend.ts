@@ -27,6 +27,7 @@ import { convKernel, dotKernel } from "../../codegen/contraction.js";
 import { argKernel, gatherKernel, scanKernel } from "../../codegen/indexing-kernels.js";
 import { type WgslShader, gridFor, renderWgsl } from "../../codegen/wgsl/render.js";
 import { gemmDirectGrid, gemmDirectWgsl, gemmGrid, gemmWgsl } from "../../codegen/wgsl/gemm.js";
+import { convWgsl, convWgslStats } from "../../codegen/wgsl/conv.js";
 import { dotGeometry } from "../reference/dot.js";
 import { compilePlanned } from "../planned-executable.js";
 import { COPY_PRIMS, STRUCTURAL_PRIMS, concatenateKernel, iotaKernel, structuralKernel } from "../wasm/structural.js";
@@ -185,6 +186,10 @@ export class WebGPUBackend implements Backend {
       const out = this.#gemm(inputs, params as PrimParams[Prim.DotGeneral], outAvals[0]);
       if (out !== null) return [out];
     }
+    if (prim === Prim.ConvGeneralDilated) {
+      const out = this.#conv(inputs, params as PrimParams[Prim.ConvGeneralDilated], outAvals[0]);
+      if (out !== null) return [out];
+    }
     const kernel = this.#kernelFor(prim, inputs, params as object, outAvals);
     if (kernel) {
       const outs = outAvals.map((a) => this.#allocSlot(a.dtype, a.size));
@@ -224,6 +229,40 @@ export class WebGPUBackend implements Backend {
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, this.#bindGroup(pipeline, bufs));
     pass.dispatchWorkgroups(...(tiled ? gemmGrid(g) : gemmDirectGrid(g)));
+    return id;
+  }
+
+  /**
+   * float32 conv_general_dilated as the implicit-GEMM WGSL conv (src/codegen/wgsl/conv.ts), any
+   * dimension numbers, groups and dilations; a split contraction sums its parts in a second
+   * dispatch. Null when an operand is empty or too large to bind (the kernel-IR conv runs it).
+   */
+  #conv(inputs: readonly Operand[], params: PrimParams[Prim.ConvGeneralDilated], out: ShapedArray): BufferId | null {
+    const [l, r] = inputs.map((x) => x.aval);
+    if (l.dtype !== "float32" || r.dtype !== "float32" || out.dtype !== "float32" || [l.size, r.size, out.size].includes(0)) return null;
+    let c;
+    try {
+      c = convWgsl(l.shape, r.shape, out.shape, params, undefined, this.device.limits.maxComputeWorkgroupsPerDimension);
+    } catch (e) {
+      if (e instanceof RangeError) return null;
+      throw e;
+    }
+    if ([l.size, r.size, out.size * c.splits].some((n) => n * 4 > this.maxBindingBytes)) return null;
+    const id = this.#allocSlot("float32", out.size);
+    const part = c.reduce ? this.#allocSlot("float32", out.size * c.splits) : id;
+    const launch = (s: { code: string; workgroups: [number, number, number] }, ids: readonly BufferId[]) => {
+      const pipeline = this.#pipeline(s.code);
+      const pass = this.stream.pass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, this.#bindGroup(pipeline, ids.map((b) => this.#slot(b).buf)));
+      pass.dispatchWorkgroups(...s.workgroups);
+    };
+    launch(c.main, [inputs[0].buffer, inputs[1].buffer, part]);
+    if (c.reduce) {
+      launch(c.reduce, [part, id]);
+      this.release(part);
+    }
+    convWgslStats.runs++;
     return id;
   }
 
