@@ -24,6 +24,8 @@ export interface Operand {
 const param = (index: number, x: Operand, output = false): ParamArg => ({ index, dtype: x.dtype, size: x.size, output });
 /** `x` converted to `d` (itself when it already is). */
 const as = (x: UOp, d: DType): UOp => (x.dtype === d ? x : kalu(Prim.ConvertElementType, d, [x], { newDtype: d, weakType: false }));
+/** float16 contractions accumulate in float32 and round once, as the reference (float64) does. */
+const accType = (d: DType): DType => (d === "float16" ? "float32" : d);
 /** The product of two values, as the reference accumulates them (and for bools, or of ands). */
 const times = (a: UOp, b: UOp, d: DType): UOp => kalu(Prim.Mul, d, [a, b]);
 
@@ -33,7 +35,8 @@ const times = (a: UOp, b: UOp, d: DType): UOp => kalu(Prim.Mul, d, [a, b]);
  * @example dotKernel(a, b, { dimensionNumbers: [[[1], [0]], [[], []]], preferredElementType: null }, out)
  */
 export function dotKernel(lhs: Operand, rhs: Operand, params: PrimParams[Prim.DotGeneral], out: Operand): Kernel | null {
-  if (out.dtype === "float16" || out.dtype === "float64") return null;
+  if (out.dtype === "float64") return null;
+  const acc = accType(out.dtype);
   const [[lc, rc], [lb, rb]] = params.dimensionNumbers;
   const lFree = lhs.shape.map((_, i) => i).filter((i) => !lc.includes(i) && !lb.includes(i));
   const rFree = rhs.shape.map((_, i) => i).filter((i) => !rc.includes(i) && !rb.includes(i));
@@ -50,8 +53,8 @@ export function dotKernel(lhs: Operand, rhs: Operand, params: PrimParams[Prim.Do
   const pl = kparam(0, lhs.dtype, lhs.size);
   const pr = kparam(1, rhs.dtype, rhs.size);
   const po = kparam(2, out.dtype, out.size, true);
-  const prod = times(as(kload(pl, flatIndex(lIdx, lhs.shape)), out.dtype), as(kload(pr, flatIndex(rIdx, rhs.shape)), out.dtype), out.dtype);
-  const value = red.length ? kreduce("sum", prod, red) : prod;
+  const prod = times(as(kload(pl, flatIndex(lIdx, lhs.shape)), acc), as(kload(pr, flatIndex(rIdx, rhs.shape)), acc), acc);
+  const value = as(red.length ? kreduce("sum", prod, red) : prod, out.dtype);
   return {
     name: "dot_general",
     params: [param(0, lhs), param(1, rhs), param(2, out, true)],
@@ -65,7 +68,8 @@ export function dotKernel(lhs: Operand, rhs: Operand, params: PrimParams[Prim.Do
  * @example convKernel(x, w, params, out)?.params.length // 3
  */
 export function convKernel(lhs: Operand, rhs: Operand, p: PrimParams[Prim.ConvGeneralDilated], out: Operand): Kernel | null {
-  if (out.dtype === "float16" || out.dtype === "float64") return null;
+  if (out.dtype === "float64") return null;
+  const acc = accType(out.dtype);
   const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
   const ns = lhs.shape.length - 2;
   const outRanges = out.shape.map((n, i) => krange(i, n));
@@ -114,11 +118,11 @@ export function convKernel(lhs: Operand, rhs: Operand, p: PrimParams[Prim.ConvGe
   const pl = kparam(0, lhs.dtype, lhs.size);
   const pr = kparam(1, rhs.dtype, rhs.size);
   const po = kparam(2, out.dtype, out.size, true);
-  let prod = times(as(kload(pl, flatIndex(lIdx, lhs.shape)), out.dtype), as(kload(pr, flatIndex(rIdx, rhs.shape)), out.dtype), out.dtype);
-  if (valid) prod = kalu(Prim.SelectN, out.dtype, [valid, kconst(0, out.dtype), prod]);
+  let prod = times(as(kload(pl, flatIndex(lIdx, lhs.shape)), acc), as(kload(pr, flatIndex(rIdx, rhs.shape)), acc), acc);
+  if (valid) prod = kalu(Prim.SelectN, acc, [valid, kconst(0, acc), prod]);
   return {
     name: "conv_general_dilated",
     params: [param(0, lhs), param(1, rhs), param(2, out, true)],
-    sink: ksink([kstore(po, flatIndex(outRanges, out.shape), kreduce("sum", prod, [iR, ...kR]))]),
+    sink: ksink([kstore(po, flatIndex(outRanges, out.shape), as(kreduce("sum", prod, [iR, ...kR]), out.dtype))]),
   };
 }

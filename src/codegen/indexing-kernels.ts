@@ -22,11 +22,13 @@ const stridesOf = (shape: readonly number[]) => {
   for (let i = shape.length - 1, acc = 1; i >= 0; acc *= shape[i], i--) s[i] = acc;
   return s;
 };
+/** float32 and float16 (float64 kernels are not built). */
+const isFloatK = (d: DType | string) => d === "float32" || d === "float16";
 const int = (v: number): UOp => kconst(v, "int32");
 const asInt = (x: UOp): UOp => (x.dtype === "int32" ? x : kalu(Prim.ConvertElementType, "int32", [x], { newDtype: "int32", weakType: false }));
 
 /** JAX's default fill for out-of-bounds gathers (as the reference's defaultFillValue). */
-const defaultFill = (d: DType): number => (d === "float32" ? NaN : d === "int32" ? -2147483648 : d === "uint32" ? 4294967295 : 1);
+const defaultFill = (d: DType): number => (isFloatK(d) ? NaN : d === "int32" ? -2147483648 : d === "uint32" ? 4294967295 : 1);
 
 /**
  * XLA gather (the reference's reading of GatherDimensionNumbers), for int32/uint32 indices.
@@ -93,7 +95,7 @@ export function argKernel(isMax: boolean, x: Operand, p: PrimParams[Prim.Argmax]
   const best = kreduce(isMax ? "max" : "min", at(r1), [r1]);
   const v = at(r2);
   let hit = kalu(Prim.Eq, "bool", [v, best]);
-  if (x.dtype === "float32") hit = kalu(Prim.Or, "bool", [hit, kalu(Prim.Ne, "bool", [v, v])]);
+  if (isFloatK(x.dtype)) hit = kalu(Prim.Or, "bool", [hit, kalu(Prim.Ne, "bool", [v, v])]);
   const idx = kreduce("min", kalu(Prim.SelectN, "int32", [hit, int(n), asInt(r2)]), [r2]);
   const value = out.dtype === "int32" ? idx : kalu(Prim.ConvertElementType, out.dtype, [idx], { newDtype: out.dtype, weakType: false });
   return { name: isMax ? "argmax" : "argmin", params: [param(0, x), param(1, out, true)], sink: ksink([kstore(po, flatIndex(outR, out.shape), value)]) };
@@ -110,8 +112,8 @@ const SCAN_KINDS: Partial<Record<Prim, ReduceKind>> = {
 const IDENTITY: Record<string, (d: DType) => number> = {
   sum: () => 0,
   prod: () => 1,
-  max: (d) => (d === "float32" ? -Infinity : d === "int32" ? -2147483648 : 0),
-  min: (d) => (d === "float32" ? Infinity : d === "int32" ? 2147483647 : d === "bool" ? 1 : 4294967295),
+  max: (d) => (isFloatK(d) ? -Infinity : d === "int32" ? -2147483648 : 0),
+  min: (d) => (isFloatK(d) ? Infinity : d === "int32" ? 2147483647 : d === "bool" ? 1 : 4294967295),
 };
 
 /**

@@ -12,7 +12,8 @@
  * stretch are one submit too.
  *
  * Storage: float32 as f32, int32 as i32, uint32 as u32, bool as u32 (0/1), float16 as f32 (as
- * the other backends hold it), float64 as 8 raw bytes (only host steps touch it).
+ * the other backends hold it; kernels round every float16 result to half precision, so the
+ * shader-f16 feature is not needed), float64 as 8 raw bytes (only host steps touch it).
  */
 import {
   type DType, type FirstOrderPrim, Prim, type PrimParams, type Program, type ShapedArray, type TypedArray, itemSize,
@@ -70,8 +71,8 @@ const KERNEL_BUILDERS: Partial<Record<Prim, KernelBuilder>> = {
 };
 
 const operandOf = (a: ShapedArray): KernelOperand => ({ dtype: a.dtype, shape: a.shape, size: a.size });
-/** Kernels on these dtypes are not rendered (the host step runs them). */
-const gpuDtype = (d: DType) => d !== "float64" && d !== "float16";
+/** Kernels on float64 are not rendered (WGSL has no f64; the host step runs them). */
+const gpuDtype = (d: DType) => d !== "float64";
 
 /** A kernel compiled for one aliasing pattern of its params: one pipeline per store. */
 interface Compiled {
@@ -440,7 +441,7 @@ export class WebGPUBackend implements Backend {
       // A shared scalar is never the sole owner of its storage: it is never overwritten in place.
       refCount: (id) => (this.#slot(id).shared ? 2 : this.#table.refCount(id)),
       compileKernel: (kernel) => {
-        if (kernel.params.some((p) => !gpuDtype(p.dtype))) throw new RangeError("webgpu: float64/float16 kernel");
+        if (kernel.params.some((p) => !gpuDtype(p.dtype))) throw new RangeError("webgpu: float64 kernel");
         // Rendered now, so a kernel WGSL cannot express refuses the program (which then runs op by op).
         this.#compile(kernel, kernel.params.map((_, i) => i));
         return (ids) => this.runKernel(kernel, ids);

@@ -160,6 +160,23 @@ const HELPERS: Record<string, { deps?: string[]; src: string }> = {
   return bitcast<f32>(select(b - 1u, b + 1u, up));
 }`,
   },
+  roundHalf: {
+    // float32 -> the nearest float16 value (ties to even), kept as a float32, by bit arithmetic:
+    // WGSL's f16 needs an optional feature, and software drivers fold pack2x16float/unpack away.
+    src: `fn k_round_half(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  let sign = b & 0x80000000u;
+  let a = b & 0x7fffffffu;
+  if (a >= 0x7f800000u) { return x; }
+  if (a >= 0x477ff000u) { return bitcast<f32>(sign | 0x7f800000u); }
+  if (a < 0x38800000u) {
+    let r = round(bitcast<f32>(a) * 16777216.0) / 16777216.0;
+    return bitcast<f32>(sign | bitcast<u32>(r));
+  }
+  let r = a + 0x0fffu + ((a >> 13u) & 1u);
+  return bitcast<f32>(sign | (r & 0xffffe000u));
+}`,
+  },
   idiv: {
     src: `fn k_idiv(a: i32, b: i32) -> i32 {
   if (b == 0) { return -1; }

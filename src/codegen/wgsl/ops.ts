@@ -5,8 +5,9 @@
  * by zero, shifts by 32 or more, NaN propagation in max/min, float -> int conversion that
  * saturates and maps NaN to 0, pow of negative bases.
  *
- * Types: float32 -> f32, int32 and index -> i32, uint32 -> u32, bool -> bool (stored as u32).
- * float64 and float16 kernels are refused (the backend runs those primitives another way).
+ * Types: float32 -> f32, int32 and index -> i32, uint32 -> u32, bool -> bool (stored as u32),
+ * float16 -> f32 rounded to half precision after every operation (render.ts), as the reference
+ * backend does. float64 kernels are refused (the backend runs those primitives another way).
  */
 import { type DType, Prim, type PrimParams } from "../../ir/index.js";
 import type { AluArg, KDType, UOp } from "../kernel-ir.js";
@@ -14,11 +15,11 @@ import { F32_INF, F32_NAN } from "./math.js";
 
 /** The WGSL type of a kernel dtype. */
 export function wgslType(d: KDType): "f32" | "i32" | "u32" | "bool" {
-  if (d === "float32") return "f32";
+  if (d === "float32" || d === "float16") return "f32";
   if (d === "int32" || d === "index") return "i32";
   if (d === "uint32") return "u32";
   if (d === "bool") return "bool";
-  throw new RangeError(`wgsl renderer: dtype '${d}' is not supported (float64 and float16 run on the host path)`);
+  throw new RangeError(`wgsl renderer: dtype '${d}' is not supported (float64 runs on the host path)`);
 }
 
 /** The WGSL element type a buffer of `d` is stored as (bool as u32). */
@@ -51,7 +52,7 @@ export function literal(v: number, d: KDType): string {
 export type Need = (helper: string) => void;
 type Rule = (xs: readonly string[], d: KDType, u: UOp, need: Need) => string;
 
-const isF = (d: KDType) => d === "float32";
+const isF = (d: KDType) => d === "float32" || d === "float16";
 const isU = (d: KDType) => d === "uint32";
 const call = (name: string): Rule => (xs, _d, _u, need) => (need(name), `k_${name}(${xs.join(", ")})`);
 const builtin = (name: string): Rule => (xs) => `${name}(${xs.join(", ")})`;

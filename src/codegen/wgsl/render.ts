@@ -38,11 +38,14 @@ export interface RenderOptions {
   readonly slots?: readonly number[];
 }
 
+/** float32 and float16 (which kernels compute in f32). */
+const isFloatK = (d: KDType) => d === "float32" || d === "float16";
+
 const INIT: Record<ReduceKind, (d: KDType) => number> = {
   sum: () => 0,
   prod: () => 1,
-  max: (d) => (d === "float32" ? -Infinity : d === "int32" ? -0x80000000 : 0),
-  min: (d) => (d === "float32" ? Infinity : d === "int32" ? 0x7fffffff : d === "bool" ? 1 : 0xffffffff),
+  max: (d) => (isFloatK(d) ? -Infinity : d === "int32" ? -0x80000000 : 0),
+  min: (d) => (isFloatK(d) ? Infinity : d === "int32" ? 0x7fffffff : d === "bool" ? 1 : 0xffffffff),
   and: (d) => (d === "bool" ? 1 : -1),
   or: () => 0,
   xor: () => 0,
@@ -56,10 +59,10 @@ function combine(kind: ReduceKind, d: KDType, acc: string, x: string, need: (h: 
     case "prod":
       return bool ? `${acc} & ${x}` : `${acc} * ${x}`;
     case "max":
-      if (d === "float32") return (need("fmax"), `k_fmax(${acc}, ${x})`);
+      if (isFloatK(d)) return (need("fmax"), `k_fmax(${acc}, ${x})`);
       return bool ? `${acc} | ${x}` : `max(${acc}, ${x})`;
     case "min":
-      if (d === "float32") return (need("fmin"), `k_fmin(${acc}, ${x})`);
+      if (isFloatK(d)) return (need("fmin"), `k_fmin(${acc}, ${x})`);
       return bool ? `${acc} & ${x}` : `min(${acc}, ${x})`;
     case "and":
       return `${acc} & ${x}`;
@@ -160,7 +163,7 @@ function renderStore(kernel: Kernel, store: UOp, slots: readonly number[], deps:
     if (hit !== undefined) return hit;
     switch (u.op) {
       case KOp.Const:
-        return literal(u.arg as number, u.dtype);
+        return u.dtype === "float16" ? (need("roundHalf"), `k_round_half(${literal(u.arg as number, u.dtype)})`) : literal(u.arg as number, u.dtype);
       case KOp.Range:
         throw new Error(`internal: range r${rangeId(u)} used outside its loop`);
       case KOp.Load: {
@@ -175,7 +178,9 @@ function renderStore(kernel: Kernel, store: UOp, slots: readonly number[], deps:
         const xs = u.src.map(value);
         const d = u.src[0]?.dtype ?? u.dtype;
         if (d === "index" && INDEX_OPS.has(prim)) return bind(u, indexOp(prim, xs));
-        return bind(u, rule(xs, d === "index" ? "int32" : d, u, need));
+        const expr = rule(xs, d === "index" ? "int32" : d, u, need);
+        // float16 math runs in f32 and rounds every result to half precision, as the reference does.
+        return bind(u, u.dtype === "float16" ? (need("roundHalf"), `k_round_half(${expr})`) : expr);
       }
       case KOp.Reduce:
         return reduce(u);
@@ -214,6 +219,11 @@ function renderStore(kernel: Kernel, store: UOp, slots: readonly number[], deps:
       scopes.pop();
       indent = indent.slice(2);
       body.push(`${indent}}`);
+    }
+    if (d === "float16") {
+      // Accumulated in f32, the result rounded once, as the reference rounds its float64 sum.
+      need("roundHalf");
+      return bind(u, `k_round_half(${acc})`);
     }
     scopes[scopes.length - 1].set(u, acc);
     return acc;
