@@ -53,6 +53,7 @@ export * as utils from "./utils.js";
 export { plotHistory, type PlotOptions } from "./history-plot.js";
 export { summary, type SummaryOptions } from "./summary.js";
 export {
-  saveModel, loadModel, saveWeights, loadWeights, saveModelToBytes, loadModelFromBytes, modelToJSON, modelFromJSON, SerializationError,
+  saveModel, loadModel, saveWeights, loadWeights, saveModelToBytes, loadModelFromBytes, weightsToBytes, loadWeightsFromBytes,
+  modelToJSON, modelFromJSON, SerializationError,
 } from "./saving.js";
 export { registerLayer } from "./registry.js";
