@@ -116,6 +116,26 @@ describe("webgpu runtime", () => {
     }
   });
 
+  it("splits long reductions with few outputs into partials and a fold, equal to the reference", async () => {
+    const cases: [string, () => Tracer[]][] = [
+      ["sum of 1e6", () => [np.sum(np.sin(np.arange(1_000_000).astype("float32")))]],
+      ["column sums (batch-norm shape)", () => [np.sum(np.cos(np.arange(5003 * 3).astype("float32")).reshape([5003, 3]), { axis: 0 })]],
+      ["max, min of 70001", () => { const x = np.sin(np.arange(70001).astype("float32").mul(0.37)); return [np.max(x), np.min(x)]; }],
+      ["int32 sum, prod", () => { const i = np.arange(9000, undefined, undefined, { dtype: "int32" }); return [np.sum(i), np.prod(np.remainder(i, 3).add(1))]; }],
+      ["jitted mean and variance", () => {
+        const f = jit((x: Tracer) => { const m = np.mean(x, { axis: 0 }); return [m, np.mean(np.square(x.sub(m)), { axis: 0 })]; });
+        return f(np.sin(np.arange(40000).astype("float32")).reshape([10000, 4])) as Tracer[];
+      }],
+    ];
+    for (const [what, f] of cases) {
+      const want = await runOn("reference", f);
+      const before = gpu.stream.stats.dispatches;
+      const got = await runOn("webgpu", f);
+      expect(gpu.stream.stats.dispatches - before, what).toBeGreaterThan(1);
+      expectHostClose(got, want, what, (d) => (d === "float32" ? { rtol: 1e-4, atol: 1e-3 } : { rtol: 0, atol: 0 }));
+    }
+  });
+
   it("keeps order across host steps: a sort (on the host) between GPU kernels", async () => {
     const x = np.array([3, 1, 2]);
     const s = np.sort(x.mul(2)).add(1);

@@ -26,6 +26,7 @@ import { roundF16 } from "../reference/float-bits.js";
 import type { Kernel } from "../../codegen/kernel-ir.js";
 import { convKernel, dotKernel } from "../../codegen/contraction.js";
 import { argKernel, gatherKernel, scanKernel } from "../../codegen/indexing-kernels.js";
+import { type SplitReduce, splitReduce } from "../../codegen/split-reduce.js";
 import { type WgslShader, gridFor, renderWgsl } from "../../codegen/wgsl/render.js";
 import { gemmDirectGrid, gemmDirectWgsl, gemmGrid, gemmWgsl } from "../../codegen/wgsl/gemm.js";
 import { convWgsl, convWgslStats } from "../../codegen/wgsl/conv.js";
@@ -94,6 +95,7 @@ export class WebGPUBackend implements Backend {
   #hostPrims = new Map<string, number>();
   #bindGroups = new Map<string, GPUBindGroup>();
   #scalars = new Map<string, GPUBuffer>();
+  #splits = new Map<number, SplitReduce | null>();
   #ids = new WeakMap<object, number>();
   #nextId = 1;
   /**
@@ -309,6 +311,19 @@ export class WebGPUBackend implements Backend {
    * bindings): callers then take another path.
    */
   runKernel(kernel: Kernel, buffers: readonly BufferId[]): void {
+    let split = this.#splits.get(kernel.sink.id);
+    if (split === undefined) this.#splits.set(kernel.sink.id, (split = splitReduce(kernel)));
+    if (split) {
+      // A long reduction with few outputs: partials in parallel, then a fold (split-reduce.ts).
+      const tmp = this.#allocSlot(split.partial.dtype, split.partial.size);
+      try {
+        this.runKernel(split.partials, [...buffers, tmp]);
+        this.runKernel(split.fold, [...buffers, tmp]);
+      } finally {
+        this.release(tmp); // reused only by work recorded later
+      }
+      return;
+    }
     const slots = buffers.map((b) => this.#slot(b).buf);
     const distinct: GPUBuffer[] = [];
     const slotIndex = slots.map((g) => {
