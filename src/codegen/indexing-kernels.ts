@@ -10,6 +10,10 @@
  * - cumsum/cumprod/cummax/cummin: out[i] folds x[j] for j <= i (j >= i when reversed), an
  *   O(n^2) reduction along the axis that needs no cross-invocation communication; used for
  *   axes up to `MAX_SCAN_AXIS` (longer scans run elsewhere).
+ * - sort: a stable rank sort. Element i's rank is the number of elements j that sort before it
+ *   (by the keys in JAX's total order: NaN last, -0 == +0; ties by position), and every operand's
+ *   element i is stored at its rank: O(n^2) comparisons per line, no communication, any number of
+ *   keys and payloads; lines up to `MAX_SCAN_AXIS`.
  */
 import { type DType, Prim, type PrimParams } from "../ir/index.js";
 import { type Kernel, type ParamArg, type ReduceKind, type UOp, kalu, kconst, kload, kparam, krange, kreduce, kstore, ksink } from "./kernel-ir.js";
@@ -134,4 +138,50 @@ export function scanKernel(prim: Prim, x: Operand, p: PrimParams[Prim.Cumsum], o
   const inside = kalu(p.reverse ? Prim.Ge : Prim.Le, "bool", [asInt(j), asInt(i)]);
   const term = kalu(Prim.SelectN, x.dtype, [inside, kconst(IDENTITY[kind](x.dtype), x.dtype), kload(px, flatIndex(withAxis(outR.filter((_, k) => k !== p.axis), p.axis, j), x.shape))]);
   return { name: prim, params: [param(0, x), param(1, out, true)], sink: ksink([kstore(po, flatIndex(outR, out.shape), kreduce(kind, term, [j]))]) };
+}
+
+/** `a` sorts strictly before `b` in JAX's order (NaN last, the zeros equal), and `a` ties `b`. */
+function totalOrder(a: UOp, b: UOp, d: DType): { lt: UOp; eq: UOp } {
+  if (d === "bool") {
+    const [ai, bi] = [a, b].map((x) => kalu(Prim.ConvertElementType, "int32", [x], { newDtype: "int32", weakType: false }));
+    return { lt: kalu(Prim.Lt, "bool", [ai, bi]), eq: kalu(Prim.Eq, "bool", [ai, bi]) };
+  }
+  if (!isFloatK(d)) return { lt: kalu(Prim.Lt, "bool", [a, b]), eq: kalu(Prim.Eq, "bool", [a, b]) };
+  const aNaN = kalu(Prim.Ne, "bool", [a, a]);
+  const bNaN = kalu(Prim.Ne, "bool", [b, b]);
+  return {
+    lt: kalu(Prim.Or, "bool", [kalu(Prim.Lt, "bool", [a, b]), kalu(Prim.And, "bool", [bNaN, kalu(Prim.Not, "bool", [aNaN])])]),
+    eq: kalu(Prim.Or, "bool", [kalu(Prim.Eq, "bool", [a, b]), kalu(Prim.And, "bool", [aNaN, bNaN])]),
+  };
+}
+
+/**
+ * lax.sort of `ins` along `dimension` by the first `numKeys` operands (stable), as a rank sort;
+ * null for rank-0 operands and lines longer than MAX_SCAN_AXIS.
+ *
+ * @example sortKernel([x, iota], { dimension: 0, isStable: true, numKeys: 1 }, [xs, perm])
+ */
+export function sortKernel(ins: readonly Operand[], p: PrimParams[Prim.Sort], outs: readonly Operand[]): Kernel | null {
+  const shape = ins[0].shape;
+  const n = shape[p.dimension];
+  if (shape.length === 0 || n > MAX_SCAN_AXIS || ins.some((x) => x.dtype === "float64")) return null;
+  const outer = shape.map((m, a) => (a === p.dimension ? null : krange(a, m)));
+  const i = krange(shape.length, n);
+  const j = krange(shape.length + 1, n, "reduce");
+  const at = (r: UOp) => flatIndex(outer.map((x) => x ?? r), shape);
+  const params = ins.map((x, k) => kparam(k, x.dtype, x.size));
+  // before(j, i): lexicographic over the keys, then position.
+  let before = kalu(Prim.Lt, "bool", [asInt(j), asInt(i)]);
+  for (let k = p.numKeys - 1; k >= 0; k--) {
+    const { lt, eq } = totalOrder(kload(params[k], at(j)), kload(params[k], at(i)), ins[k].dtype);
+    before = kalu(Prim.Or, "bool", [lt, kalu(Prim.And, "bool", [eq, before])]);
+  }
+  const rank = kreduce("sum", kalu(Prim.SelectN, "int32", [before, int(0), int(1)]), [j]);
+  const dst = flatIndex(outer.map((x) => x ?? rank), shape);
+  const stores = outs.map((o, k) => kstore(kparam(ins.length + k, o.dtype, o.size, true), dst, kload(params[k], at(i))));
+  return {
+    name: "sort",
+    params: [...ins.map((x, k) => param(k, x)), ...outs.map((o, k) => param(ins.length + k, o, true))],
+    sink: ksink(stores),
+  };
 }
