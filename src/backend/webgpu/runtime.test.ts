@@ -136,6 +136,18 @@ describe("webgpu runtime", () => {
     }
   });
 
+  it("scatters with atomics: duplicates add up, and the last update wins for set", async () => {
+    const before = gpu.hostStats();
+    const added = np.at(np.zeros([5]), [0, 0, 2, 4, 4, 4]).add(np.array([1, 2, 3, 4, 5, 6]));
+    const set = np.at(np.zeros([4], { dtype: "int32" }), [1, 3, 1]).set(np.array([7, 8, 9], { dtype: "int32" }));
+    const big = np.at(np.zeros([3]), np.remainder(np.arange(30000, undefined, undefined, { dtype: "int32" }), 3)).add(1);
+    expect(Array.from(await added.data())).toEqual([3, 0, 3, 0, 15]);
+    expect(Array.from(await set.data())).toEqual([0, 9, 0, 8]);
+    expect(Array.from(await big.data())).toEqual([10000, 10000, 10000]);
+    expect(gpu.hostStats()).toEqual(before);
+    [added, set, big].forEach((t) => t.dispose());
+  });
+
   it("keeps order across host steps: a float64 op (on the host) between GPU kernels", async () => {
     const x = np.array([3, 1, 2]);
     const s = np.sort(x.mul(2).astype("float64").mul(0.5).astype("float32")).add(1);

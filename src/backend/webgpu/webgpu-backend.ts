@@ -2,8 +2,8 @@
  * @file The `webgpu` backend: buffers are GPU storage buffers, and primitives run as WGSL compute
  * shaders rendered from the same kernel IR the wasm backend runs (src/codegen/wgsl): elementwise
  * and fused kernels, reductions, views, windows, random bits, contractions and convolutions,
- * gather, argmax/argmin, cumulative sums/products/extrema, sort. Primitives without a WGSL
- * kernel (scatter, top_k, linear algebra, float64 math...) run the reference impl on the host as a chained step: their
+ * gather, scatter (with atomics), argmax/argmin, cumulative sums/products/extrema, sort.
+ * Primitives without a WGSL kernel (top_k, linear algebra, float64 math...) run the reference impl on the host as a chained step: their
  * operands are read back once the work before them is done, and the results uploaded before any
  * later work runs (stream.ts), so every primitive works, and nothing ever waits synchronously.
  *
@@ -29,6 +29,7 @@ import { argKernel, gatherKernel, scanKernel, sortKernel } from "../../codegen/i
 import { type SplitReduce, splitReduce } from "../../codegen/split-reduce.js";
 import { type WgslShader, gridFor, renderWgsl } from "../../codegen/wgsl/render.js";
 import { gemmDirectGrid, gemmDirectWgsl, gemmGrid, gemmWgsl } from "../../codegen/wgsl/gemm.js";
+import { type ScatterKind, scatterWgsl } from "../../codegen/wgsl/scatter.js";
 import { convWgsl, convWgslStats } from "../../codegen/wgsl/conv.js";
 import { dotGeometry } from "../reference/dot.js";
 import { compilePlanned } from "../planned-executable.js";
@@ -52,6 +53,10 @@ const SCALAR_CACHE = 1024;
 
 /** Bytes per element on the GPU (bool as u32, float16 as f32). */
 const storedSize = (d: DType): number => (d === "bool" || d === "float16" ? 4 : itemSize(d));
+
+const SCATTER_KINDS: Partial<Record<Prim, ScatterKind>> = {
+  [Prim.Scatter]: "replace", [Prim.ScatterAdd]: "add", [Prim.ScatterMul]: "mul", [Prim.ScatterMin]: "min", [Prim.ScatterMax]: "max",
+};
 
 /** Bind groups kept for reuse (least recently used dropped first). */
 const BIND_GROUP_CACHE = 4096;
@@ -190,6 +195,11 @@ export class WebGPUBackend implements Backend {
       const out = this.#gemm(inputs, params as PrimParams[Prim.DotGeneral], outAvals[0]);
       if (out !== null) return [out];
     }
+    const scatterKind = SCATTER_KINDS[prim];
+    if (scatterKind) {
+      const out = this.#scatter(scatterKind, inputs, params as PrimParams[Prim.Scatter], outAvals[0]);
+      if (out !== null) return [out];
+    }
     if (prim === Prim.ConvGeneralDilated) {
       const out = this.#conv(inputs, params as PrimParams[Prim.ConvGeneralDilated], outAvals[0]);
       if (out !== null) return [out];
@@ -267,6 +277,46 @@ export class WebGPUBackend implements Backend {
       this.release(part);
     }
     convWgslStats.runs++;
+    return id;
+  }
+
+  /** The scatter family with atomics (src/codegen/wgsl/scatter.ts); null for dtypes it does not cover. */
+  #scatter(kind: ScatterKind, inputs: readonly Operand[], p: PrimParams[Prim.Scatter], out: ShapedArray): BufferId | null {
+    const [x, idx, upd] = inputs.map((o) => o.aval);
+    if (!["float32", "int32", "uint32", "bool"].includes(x.dtype) || (idx.dtype !== "int32" && idx.dtype !== "uint32")) return null;
+    if ([x.size, idx.size, upd.size].some((n) => n * 4 > this.maxBindingBytes)) return null;
+    const id = this.#allocSlot(out.dtype, out.size);
+    const outBuf = this.#slot(id).buf;
+    if (out.size > 0) this.stream.encoder().copyBufferToBuffer(this.#slot(inputs[0].buffer).buf, 0, outBuf, 0, out.size * 4);
+    if (upd.size === 0 || out.size === 0) return id;
+    const g = {
+      kind, dtype: x.dtype, operandShape: x.shape, indicesShape: idx.shape, indicesDtype: idx.dtype, updatesShape: upd.shape,
+      dn: p.dimensionNumbers, mode: p.mode,
+    };
+    const { main, claim } = scatterWgsl(g);
+    const [gx, gy] = gridFor(upd.size);
+    const [ib, ub] = [inputs[1].buffer, inputs[2].buffer].map((b) => this.#slot(b).buf);
+    const dispatch = (code: string, entries: [number, GPUBuffer][]) => {
+      const pipeline = this.#pipeline(code);
+      const bindGroup = this.device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
+      });
+      const pass = this.stream.pass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(gx, gy);
+    };
+    if (claim) {
+      const claims = this.#allocSlot("uint32", out.size);
+      const cb = this.#slot(claims).buf;
+      this.stream.encoder().clearBuffer(cb, 0, Math.ceil((out.size * 4) / 4) * 4);
+      dispatch(claim, [[0, ib], [3, cb]]);
+      dispatch(main, [[0, ib], [1, ub], [2, outBuf], [3, cb]]);
+      this.release(claims);
+    } else {
+      dispatch(main, [[0, ib], [1, ub], [2, outBuf]]);
+    }
     return id;
   }
 
