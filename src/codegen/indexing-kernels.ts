@@ -14,6 +14,8 @@
  *   (by the keys in JAX's total order: NaN last, -0 == +0; ties by position), and every operand's
  *   element i is stored at its rank: O(n^2) comparisons per line, no communication, any number of
  *   keys and payloads; lines up to `MAX_SCAN_AXIS`.
+ * - top_k: output slot s of a row picks the element whose descending rank is s (ranks as for
+ *   sort, NaN largest, ties by index): O(k n^2) per row, for rows up to `MAX_TOPK_ROW`.
  */
 import { type DType, Prim, type PrimParams } from "../ir/index.js";
 import { type Kernel, type ParamArg, type ReduceKind, type UOp, kalu, kconst, kload, kparam, krange, kreduce, kstore, ksink } from "./kernel-ir.js";
@@ -183,5 +185,40 @@ export function sortKernel(ins: readonly Operand[], p: PrimParams[Prim.Sort], ou
     name: "sort",
     params: [...ins.map((x, k) => param(k, x)), ...outs.map((o, k) => param(ins.length + k, o, true))],
     sink: ksink(stores),
+  };
+}
+
+/** Longest row `topKKernel` handles (its cost grows with k n^2). */
+export const MAX_TOPK_ROW = 1024;
+
+/**
+ * lax.top_k along the last axis: the k largest values (NaN largest, ties by lower index) and
+ * their indices; null for rows longer than MAX_TOPK_ROW.
+ *
+ * @example topKKernel(x, { k: 5 }, [values, indices])
+ */
+export function topKKernel(x: Operand, p: PrimParams[Prim.TopK], [vals, idxs]: readonly Operand[]): Kernel | null {
+  const shape = x.shape;
+  const n = shape[shape.length - 1];
+  if (shape.length === 0 || n === 0 || n > MAX_TOPK_ROW || x.dtype === "bool" || x.dtype === "float64" || idxs.dtype !== "int32") return null;
+  const rows = shape.slice(0, -1).map((m, a) => krange(a, m));
+  const s = krange(shape.length - 1, p.k);
+  const i = krange(shape.length, n, "reduce");
+  const j = krange(shape.length + 1, n, "reduce");
+  const px = kparam(0, x.dtype, x.size);
+  const at = (r: UOp) => kload(px, flatIndex([...rows, r], shape));
+  // j ranks before i (descending): x_j sorts after x_i in the ascending total order, or ties at a lower index.
+  const { lt, eq } = totalOrder(at(i), at(j), x.dtype);
+  const before = kalu(Prim.Or, "bool", [lt, kalu(Prim.And, "bool", [eq, kalu(Prim.Lt, "bool", [asInt(j), asInt(i)])])]);
+  const rank = kreduce("sum", kalu(Prim.SelectN, "int32", [before, int(0), int(1)]), [j]);
+  const mine = kalu(Prim.Eq, "bool", [rank, asInt(s)]);
+  const lowest = isFloatK(x.dtype) ? -Infinity : x.dtype === "int32" ? -2147483648 : 0;
+  const value = kreduce("max", kalu(Prim.SelectN, x.dtype, [mine, kconst(lowest, x.dtype), at(i)]), [i]);
+  const index = kreduce("max", kalu(Prim.SelectN, "int32", [mine, int(-1), asInt(i)]), [i]);
+  const dst = flatIndex([...rows, s], vals.shape);
+  return {
+    name: "top_k",
+    params: [param(0, x), param(1, vals, true), param(2, idxs, true)],
+    sink: ksink([kstore(kparam(1, vals.dtype, vals.size, true), dst, value), kstore(kparam(2, idxs.dtype, idxs.size, true), dst, index)]),
   };
 }

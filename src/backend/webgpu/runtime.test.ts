@@ -71,12 +71,14 @@ describe("webgpu runtime", () => {
     const outs = [
       np.matmul(x, np.ones([4, 2])), lax.convGeneralDilated(x.reshape([2, 3, 4, 1]), np.ones([2, 2, 1, 3]), [1, 1], "VALID", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] }),
       np.take(x, np.array([2, 0], { dtype: "int32" }), { axis: 2 }), np.argmax(x, { axis: 1 }), np.cumsum(x, { axis: 2 }),
+      np.sort(np.negative(x), { axis: 2 }), ...(lax.topK(x, 2) as Tracer[]),
     ];
     const before = gpu.hostStats();
     await Promise.all(outs.map((o) => o.data()));
     expect(gpu.hostStats()).toEqual(before);
     expect(before).not.toHaveProperty("dot_general");
-    for (const p of ["conv_general_dilated", "gather", "argmax", "cumsum"]) expect(gpu.hostStats()).not.toHaveProperty(p);
+    for (const p of ["conv_general_dilated", "gather", "argmax", "cumsum", "sort", "top_k"]) expect(gpu.hostStats()).not.toHaveProperty(p);
+    expect(Array.from(await outs[6].data()).slice(0, 2)).toEqual([3, 2]);
     expect(Array.from(await outs[3].data())).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
     [x, ...outs].forEach((t) => t.dispose());
   });

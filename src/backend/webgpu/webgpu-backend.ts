@@ -3,7 +3,7 @@
  * shaders rendered from the same kernel IR the wasm backend runs (src/codegen/wgsl): elementwise
  * and fused kernels, reductions, views, windows, random bits, contractions and convolutions,
  * gather, scatter (with atomics), argmax/argmin, cumulative sums/products/extrema, sort.
- * Primitives without a WGSL kernel (top_k, linear algebra, float64 math...) run the reference impl on the host as a chained step: their
+ * top_k. Primitives without a WGSL kernel (linear algebra, float64 math...) run the reference impl on the host as a chained step: their
  * operands are read back once the work before them is done, and the results uploaded before any
  * later work runs (stream.ts), so every primitive works, and nothing ever waits synchronously.
  *
@@ -25,7 +25,7 @@ import type { Impl, RefArray } from "../reference/ref-array.js";
 import { roundF16 } from "../reference/float-bits.js";
 import type { Kernel } from "../../codegen/kernel-ir.js";
 import { convKernel, dotKernel } from "../../codegen/contraction.js";
-import { argKernel, gatherKernel, scanKernel, sortKernel } from "../../codegen/indexing-kernels.js";
+import { argKernel, gatherKernel, scanKernel, sortKernel, topKKernel } from "../../codegen/indexing-kernels.js";
 import { type SplitReduce, splitReduce } from "../../codegen/split-reduce.js";
 import { type WgslShader, gridFor, renderWgsl } from "../../codegen/wgsl/render.js";
 import { gemmDirectGrid, gemmDirectWgsl, gemmGrid, gemmWgsl } from "../../codegen/wgsl/gemm.js";
@@ -71,6 +71,7 @@ const KERNEL_BUILDERS: Partial<Record<Prim, KernelBuilder>> = {
   [Prim.Gather]: ([x, i], p, [out]) => gatherKernel(x, i, p as PrimParams[Prim.Gather], out),
   [Prim.Argmax]: ([x], p, [out]) => argKernel(true, x, p as PrimParams[Prim.Argmax], out),
   [Prim.Sort]: (ins, p, outs) => sortKernel(ins, p as PrimParams[Prim.Sort], outs),
+  [Prim.TopK]: ([x], p, outs) => topKKernel(x, p as PrimParams[Prim.TopK], outs),
   [Prim.Argmin]: ([x], p, [out]) => argKernel(false, x, p as PrimParams[Prim.Argmin], out),
   ...Object.fromEntries([Prim.Cumsum, Prim.Cumprod, Prim.Cummax, Prim.Cummin].map((prim) => [
     prim, (([x]: readonly KernelOperand[], p: object, [out]: readonly KernelOperand[]) => scanKernel(prim, x, p as PrimParams[Prim.Cumsum], out)) as KernelBuilder,
