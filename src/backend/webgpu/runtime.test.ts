@@ -103,6 +103,40 @@ describe("webgpu runtime", () => {
     gpu.gemmVariant = previous;
   });
 
+  it("fuses a dense layer's bias and relu into the GEMM's store (both variants), equal to the reference", async () => {
+    const dense = jit((x: Tracer, w: Tracer, b: Tracer) => np.maximum(np.matmul(x, w).add(b), 0));
+    const args = () => [
+      np.sin(np.arange(37 * 50).astype("float32")).reshape([37, 50]),
+      np.cos(np.arange(50 * 70).astype("float32").mul(0.7)).reshape([50, 70]).mul(0.3),
+      np.linspace(-0.5, 0.5, 70).astype("float32"),
+    ];
+    const want = await runOn("reference", () => [dense(...(args() as [Tracer, Tracer, Tracer]))]);
+    const previous = gpu.gemmVariant;
+    for (const variant of ["tiled", "direct"] as const) {
+      gpu.gemmVariant = variant;
+      const [x, w, b] = args();
+      await dense(x, w, b).data(); // compiled
+      const before = gpu.stream.stats.dispatches;
+      const y = dense(x, w, b);
+      expect(gpu.stream.stats.dispatches - before, variant).toBe(1);
+      expectHostClose([{ shape: [...y.shape], dtype: y.dtype, data: Array.from(await y.data()) }], want, `dense (${variant})`, () => ({ rtol: 1e-4, atol: 1e-5 }));
+      [x, w, b, y].forEach((t) => t.dispose());
+    }
+    gpu.gemmVariant = previous;
+    // A GEMM that cannot run (here: operands over the binding limit) falls back to separate steps.
+    const saved = gpu.maxBindingBytes;
+    gpu.maxBindingBytes = 4096;
+    try {
+      const unfused = jit((x: Tracer, w: Tracer, b: Tracer) => np.maximum(np.matmul(x, w).add(b), 0));
+      const [x, w, b] = args();
+      const y = unfused(x, w, b);
+      expectHostClose([{ shape: [...y.shape], dtype: y.dtype, data: Array.from(await y.data()) }], want, "dense (unfused)", () => ({ rtol: 1e-4, atol: 1e-5 }));
+      [x, w, b, y].forEach((t) => t.dispose());
+    } finally {
+      gpu.maxBindingBytes = saved;
+    }
+  });
+
   it("sends operands larger than one binding may hold to the host path instead of failing", async () => {
     const saved = gpu.maxBindingBytes;
     gpu.maxBindingBytes = 1024;

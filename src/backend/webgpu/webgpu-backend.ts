@@ -24,6 +24,7 @@ import { referenceImpls } from "../reference/impls.js";
 import type { Impl, RefArray } from "../reference/ref-array.js";
 import { roundF16 } from "../reference/float-bits.js";
 import type { Kernel } from "../../codegen/kernel-ir.js";
+import type { Epilogue } from "../../codegen/lower.js";
 import { convKernel, dotKernel } from "../../codegen/contraction.js";
 import { argKernel, gatherKernel, scanKernel, sortKernel, topKKernel } from "../../codegen/indexing-kernels.js";
 import { type SplitReduce, splitReduce } from "../../codegen/split-reduce.js";
@@ -225,7 +226,7 @@ export class WebGPUBackend implements Backend {
    * [batch, free, contract] or [batch, contract, free] in memory; null otherwise (the general
    * kernel-IR contraction runs it).
    */
-  #gemm(inputs: readonly Operand[], params: PrimParams[Prim.DotGeneral], out: ShapedArray): BufferId | null {
+  #gemm(inputs: readonly Operand[], params: PrimParams[Prim.DotGeneral], out: ShapedArray, ep?: Epilogue): BufferId | null {
     const [l, r] = inputs.map((x) => x.aval);
     if (l.dtype !== "float32" || r.dtype !== "float32" || out.dtype !== "float32" || out.size === 0) return null;
     const { lc, rc, lb, rb, lFree, rFree, B, M, K, N } = dotGeometry(l.shape, r.shape, params.dimensionNumbers);
@@ -233,13 +234,13 @@ export class WebGPUBackend implements Backend {
     const transA = !isId([...lb, ...lFree, ...lc]);
     const transB = !isId([...rb, ...rc, ...rFree]);
     if ((transA && !isId([...lb, ...lc, ...lFree])) || (transB && !isId([...rb, ...rFree, ...rc]))) return null;
-    const g = { batch: B, m: M, n: N, k: K, transA, transB };
+    const g = { batch: B, m: M, n: N, k: K, transA, transB, bias: ep?.bias ?? false, relu: ep?.activation === "relu" };
     const maxBinding = this.maxBindingBytes;
     if (B > this.device.limits.maxComputeWorkgroupsPerDimension || [l.size, r.size, out.size].some((n) => n * 4 > maxBinding)) return null;
     const id = this.#allocSlot("float32", out.size);
     const tiled = this.gemmVariant === "tiled";
     const pipeline = this.#pipeline(tiled ? gemmWgsl(g) : gemmDirectWgsl(g));
-    const bufs = [inputs[0].buffer, inputs[1].buffer, id].map((b) => this.#slot(b).buf);
+    const bufs = [inputs[0].buffer, inputs[1].buffer, id, ...(g.bias ? [inputs[2].buffer] : [])].map((b) => this.#slot(b).buf);
     const pass = this.stream.pass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, this.#bindGroup(pipeline, bufs));
@@ -319,6 +320,27 @@ export class WebGPUBackend implements Backend {
       dispatch(main, [[0, ib], [1, ub], [2, outBuf]]);
     }
     return id;
+  }
+
+  /** A dot_general with its bias/relu epilogue as separate kernels (layouts the GEMM does not take). */
+  #unfusedEpilogue(ins: readonly Operand[], params: PrimParams[Prim.DotGeneral], ep: Epilogue, out: ShapedArray): BufferId {
+    let [y] = this.execute(Prim.DotGeneral, ins.slice(0, 2), params, [out]);
+    const step = (prim: FirstOrderPrim, operands: Operand[], p: object) => {
+      const [next] = this.execute(prim, operands, p as never, [out]);
+      this.release(y);
+      y = next;
+    };
+    if (ep.bias) {
+      const [b] = this.execute(Prim.BroadcastInDim, [ins[2]], { shape: out.shape, broadcastDimensions: [out.ndim - 1] }, [out]);
+      step(Prim.Add, [{ buffer: y, aval: out }, { buffer: b, aval: out }], {});
+      this.release(b);
+    }
+    if (ep.activation === "relu") {
+      const zero = this.alloc("float32", 1, new Float32Array(1));
+      step(Prim.Max, [{ buffer: y, aval: out }, { buffer: zero, aval: out.withShape([]) }], {});
+      this.release(zero);
+    }
+    return y;
   }
 
   #key(prim: Prim, inputs: readonly Operand[], params: object, outAvals: readonly ShapedArray[]): string {
@@ -514,6 +536,7 @@ export class WebGPUBackend implements Backend {
         return (ids) => this.runKernel(kernel, ids);
       },
       afterRun: () => this.stream.flush(),
+      dotEpilogue: (ins, params, ep, out) => this.#gemm(ins, params, out, ep) ?? this.#unfusedEpilogue(ins, params, ep, out),
     });
   }
 

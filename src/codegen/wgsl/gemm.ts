@@ -21,7 +21,21 @@ export interface GemmShape {
   readonly transA: boolean;
   /** B is stored [N, K]. */
   readonly transB: boolean;
+  /** Epilogue: add a bias of N floats (binding 3) along the rows, then apply relu. */
+  readonly bias?: boolean;
+  readonly relu?: boolean;
 }
+
+/** The store of C's element (r + i, c + j), through the epilogue. */
+function storeC(g: GemmShape): string {
+  let v = "rows[i][j]";
+  if (g.bias) v = `(${v} + bias[c + j])`;
+  // relu as max(x, 0) in the reference: NaN stays NaN, -0 becomes 0.
+  const value = g.relu ? `select(${v}, 0.0, ${v} <= 0.0)` : v;
+  return `if (c + j < N) { C[cOff + (r + i) * N + c + j] = ${value}; }`;
+}
+
+const biasBinding = (g: GemmShape) => (g.bias ? "\n@group(0) @binding(3) var<storage, read> bias: array<f32>;" : "");
 
 /**
  * The WGSL of a GEMM of `g`'s shape; bindings: 0 = A, 1 = B, 2 = C.
@@ -36,7 +50,7 @@ export function gemmWgsl(g: GemmShape): string {
   const bTile = g.transB ? ["e % TK", "e / TK"] : ["e / TN", "e % TN"]; // [k, n]
   return `@group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;${biasBinding(g)}
 const M = ${g.m}u;
 const N = ${g.n}u;
 const K = ${g.k}u;
@@ -92,7 +106,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   for (var i = 0u; i < 4u; i = i + 1u) {
     if (r + i >= M) { break; }
     for (var j = 0u; j < 4u; j = j + 1u) {
-      if (c + j < N) { C[cOff + (r + i) * N + c + j] = rows[i][j]; }
+      ${storeC(g)}
     }
   }
 }
@@ -120,7 +134,7 @@ export function gemmDirectWgsl(g: GemmShape): string {
   };
   return `@group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;${biasBinding(g)}
 const M = ${g.m}u;
 const N = ${g.n}u;
 const K = ${g.k}u;
@@ -148,7 +162,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = 0u; i < 4u; i = i + 1u) {
     if (r + i >= M) { break; }
     for (var j = 0u; j < 4u; j = j + 1u) {
-      if (c + j < N) { C[cOff + (r + i) * N + c + j] = rows[i][j]; }
+      ${storeC(g)}
     }
   }
 }
