@@ -121,6 +121,12 @@ describe("convWgsl", () => {
     expect(padded).not.toBe(a);
   });
 
+  it("picks 8-feature blocks, and lanes on features when they fill a SIMD row", () => {
+    expect(convBlocking([1, 28, 28, 1], [3, 3, 1, 32], [1, 26, 26, 32], params)).toEqual({ bm: 8, bn: 8, wg: 64, splits: 1, lanes: "positions" });
+    expect(convBlocking([128, 13, 13, 32], [3, 3, 32, 64], [128, 11, 11, 64], params)).toEqual({ bm: 16, bn: 8, wg: 8, splits: 1, lanes: "features" });
+    expect(convBlocking([2, 8, 8, 3], [3, 3, 1, 3], [2, 6, 6, 3], { ...params, featureGroupCount: 3 })).toMatchObject({ bn: 1, bm: 16 });
+  });
+
   it("splits long contractions over few outputs, and only those", () => {
     expect(convBlocking([128, 28, 28, 1], [3, 3, 1, 32], [128, 26, 26, 32], params).splits).toBe(1);
     const wgrad = { ...params, dimensionNumbers: { lhsSpec: [3, 0, 1, 2], rhsSpec: [3, 0, 1, 2], outSpec: [2, 3, 0, 1] } };
@@ -132,9 +138,10 @@ describe("convWgsl", () => {
   });
 
   it("folds launches past the per-dimension limit into a second grid dimension", () => {
-    const c = convWgsl([8, 28, 28, 1], [3, 3, 1, 32], [8, 26, 26, 32], params, { bm: 4, bn: 4, wg: 64, splits: 1 }, 16);
-    expect(c.main.workgroups).toEqual([16, Math.ceil((8 * 26 * 26 / 4) * 8 / 64 / 16), 1]);
-    expect(() => convWgsl([8, 28, 28, 1], [3, 3, 1, 32], [8, 26, 26, 32], params, { bm: 4, bn: 4, wg: 64, splits: 1 }, 4)).toThrow(RangeError);
+    const c = convWgsl([8, 28, 28, 1], [3, 3, 1, 32], [8, 26, 26, 32], params, { bm: 4, bn: 4, wg: 64, splits: 1, lanes: "positions" }, 16);
+    // 1352 position blocks in rows of 64 lanes, times 8 feature blocks: 176 workgroups.
+    expect(c.main.workgroups).toEqual([16, 11, 1]);
+    expect(() => convWgsl([8, 28, 28, 1], [3, 3, 1, 32], [8, 26, 26, 32], params, { bm: 4, bn: 4, wg: 64, splits: 1, lanes: "positions" }, 4)).toThrow(RangeError);
   });
 
   it("runs every register block shape the generator offers", async () => {
@@ -143,7 +150,7 @@ describe("convWgsl", () => {
     const out = [2, 7, 5, 10];
     const p: ConvParamsWgsl = { ...params, padding: [[1, 1], [0, 0]], featureGroupCount: 2 };
     for (const [bm, bn] of [[1, 1], [2, 2], [3, 4], [8, 8], [4, 8]]) {
-      const code = convWgsl(x, w, out, p, { bm, bn, wg: 32, splits: 1 }).main.code;
+      const code = convWgsl(x, w, out, p, { bm, bn, wg: 32, splits: 1, lanes: "features" }).main.code;
       expect(code).toContain(`acc${bm - 1}_${Math.ceil(bn / 4) - 1}`);
     }
   });
