@@ -75,6 +75,7 @@ export function splitReduce(kernel: Kernel, opts: SplitOptions = {}): SplitReduc
   const outRanges = store.freeRanges();
   const outputs = outRanges.reduce((n, r) => n * rangeArg(r).size, 1);
   const ranges = red.src.slice(1);
+  if (ranges.length === 0) return null;
   const long = ranges.reduce((a, b) => (rangeArg(b).size > rangeArg(a).size ? b : a));
   const length = ranges.reduce((n, r) => n * rangeArg(r).size, 1);
   const R = rangeArg(long).size;
