@@ -8,15 +8,17 @@
 import type { Backend } from "./backend.js";
 import { ReferenceBackend } from "./reference/reference-backend.js";
 import { WasmBackend } from "./wasm/wasm-backend.js";
-import { WebGPUBackend } from "./webgpu/webgpu-backend.js";
-import { acquireDevice } from "./webgpu/device.js";
 
 const factories = new Map<string, () => Backend>([
   ["reference", () => new ReferenceBackend()],
   ["wasm", () => new WasmBackend()],
 ]);
 const asyncFactories = new Map<string, () => Promise<Backend>>([
-  ["webgpu", async () => new WebGPUBackend(await acquireDevice())],
+  // Loaded on first use: programs that never touch the GPU never load the WGSL renderer either.
+  ["webgpu", async () => {
+    const [{ WebGPUBackend }, { acquireDevice }] = await Promise.all([import("./webgpu/webgpu-backend.js"), import("./webgpu/device.js")]);
+    return new WebGPUBackend(await acquireDevice());
+  }],
 ]);
 const instances = new Map<string, Backend>();
 const starting = new Map<string, Promise<Backend>>();
