@@ -1,38 +1,30 @@
 /**
- * @file The `webgpu` backend: buffers are GPU storage buffers, and primitives run as WGSL compute
- * shaders rendered from the same kernel IR the wasm backend runs (src/codegen/wgsl): elementwise
- * and fused kernels, reductions, views, windows, random bits, contractions and convolutions,
- * gather, scatter (with atomics), argmax/argmin, cumulative sums/products/extrema, sort.
- * top_k. Primitives without a WGSL kernel (linear algebra, float64 math...) run the reference impl on the host as a chained step: their
- * operands are read back once the work before them is done, and the results uploaded before any
- * later work runs (stream.ts), so every primitive works, and nothing ever waits synchronously.
+ * @file The `webgpu` backend: buffers are GPU storage buffers (layout: storage.ts), and
+ * primitives run as WGSL compute shaders rendered from the same kernel IR the wasm backend runs
+ * (src/codegen/wgsl): elementwise and fused kernels, reductions (long ones split, split-reduce.ts),
+ * views, windows, random bits, contractions, gather, argmax/argmin, cumulative ops, sort, top_k,
+ * float16; plus dedicated WGSL kernels for float32 GEMMs, convolutions and scatters
+ * (dedicated.ts). Primitives without a WGSL kernel (linear algebra, float64 math...) run the
+ * reference impl on the host as a chained step: their operands are read back once the work
+ * before them is done, and the results uploaded before any later work runs (stream.ts), so every
+ * primitive works, and nothing ever waits synchronously.
  *
  * Reads are asynchronous: `await a.data()`. `dataSync()` throws and says so. A jitted call is
  * one submit (planned-executable.ts + `afterRun`); eager operations issued in one synchronous
  * stretch are one submit too.
- *
- * Storage: float32 as f32, int32 as i32, uint32 as u32, bool as u32 (0/1), float16 as f32 (as
- * the other backends hold it; kernels round every float16 result to half precision, so the
- * shader-f16 feature is not needed), float64 as 8 raw bytes (only host steps touch it).
  */
 import {
-  type DType, type FirstOrderPrim, Prim, type PrimParams, type Program, type ShapedArray, type TypedArray, itemSize,
+  type DType, type FirstOrderPrim, Prim, type PrimParams, type Program, type ShapedArray, type TypedArray,
 } from "../../ir/index.js";
 import type { Backend, BufferId, Executable, MemoryInfo, Operand } from "../backend.js";
 import { BufferTable } from "../buffer-table.js";
 import { referenceImpls } from "../reference/impls.js";
-import type { Impl, RefArray } from "../reference/ref-array.js";
-import { roundF16 } from "../reference/float-bits.js";
+import type { Impl } from "../reference/ref-array.js";
 import type { Kernel } from "../../codegen/kernel-ir.js";
-import type { Epilogue } from "../../codegen/lower.js";
 import { convKernel, dotKernel } from "../../codegen/contraction.js";
 import { argKernel, gatherKernel, scanKernel, sortKernel, topKKernel } from "../../codegen/indexing-kernels.js";
 import { type SplitReduce, splitReduce } from "../../codegen/split-reduce.js";
 import { type WgslShader, gridFor, renderWgsl } from "../../codegen/wgsl/render.js";
-import { gemmDirectGrid, gemmDirectWgsl, gemmGrid, gemmWgsl } from "../../codegen/wgsl/gemm.js";
-import { type ScatterKind, scatterWgsl } from "../../codegen/wgsl/scatter.js";
-import { convWgsl, convWgslStats } from "../../codegen/wgsl/conv.js";
-import { dotGeometry } from "../reference/dot.js";
 import { compilePlanned } from "../planned-executable.js";
 import { COPY_PRIMS, STRUCTURAL_PRIMS, concatenateKernel, iotaKernel, structuralKernel } from "../wasm/structural.js";
 import { type KernelBuilder, WINDOW_KERNELS } from "../wasm/window.js";
@@ -40,6 +32,8 @@ import { RANDOM_KERNELS } from "../wasm/random.js";
 import { ELEMENTWISE_PRIMS, type KernelOperand, REDUCE_KINDS, elementwiseKernel, reduceKernel } from "../wasm/dispatch.js";
 import type { DeviceInfo } from "./device.js";
 import { GpuStream } from "./stream.js";
+import { type GpuHost, SCATTER_KINDS, convCall, gemmCall, scatterCall, unfusedEpilogue } from "./dedicated.js";
+import { fromStored, storedSize, toStored } from "./storage.js";
 
 interface Slot {
   readonly buf: GPUBuffer;
@@ -52,12 +46,7 @@ interface Slot {
 /** Scalar constants kept on the GPU for reuse (JS numbers in eager code become one each). */
 const SCALAR_CACHE = 1024;
 
-/** Bytes per element on the GPU (bool as u32, float16 as f32). */
-const storedSize = (d: DType): number => (d === "bool" || d === "float16" ? 4 : itemSize(d));
 
-const SCATTER_KINDS: Partial<Record<Prim, ScatterKind>> = {
-  [Prim.Scatter]: "replace", [Prim.ScatterAdd]: "add", [Prim.ScatterMul]: "mul", [Prim.ScatterMin]: "min", [Prim.ScatterMax]: "max",
-};
 
 /** Bind groups kept for reuse (least recently used dropped first). */
 const BIND_GROUP_CACHE = 4096;
@@ -115,11 +104,32 @@ export class WebGPUBackend implements Backend {
   /** The largest buffer a kernel may bind (the device's limit; lowered by tests). Larger operands take the host path. */
   maxBindingBytes: number;
 
+  /** The backend as the dedicated kernels see it (dedicated.ts). */
+  readonly #host: GpuHost;
+
   constructor(info: DeviceInfo) {
     this.info = info;
     this.stream = new GpuStream(info.device);
     this.gemmVariant = info.isFallback ? "direct" : "tiled";
     this.maxBindingBytes = info.device.limits.maxStorageBufferBindingSize;
+    const backend = this;
+    this.#host = {
+      device: info.device,
+      stream: this.stream,
+      get maxBindingBytes() {
+        return backend.maxBindingBytes;
+      },
+      get gemmVariant() {
+        return backend.gemmVariant;
+      },
+      allocRaw: (d, n) => this.#allocSlot(d, n),
+      alloc: (d, n, data) => this.alloc(d, n, data),
+      release: (id) => this.release(id),
+      slotOf: (id) => this.#slot(id),
+      pipeline: (code) => this.#pipeline(code),
+      bindGroup: (p, bufs) => this.#bindGroup(p, bufs),
+      execute: (prim, ins, params, outs) => this.execute(prim, ins, params, outs),
+    };
   }
 
   get device(): GPUDevice {
@@ -194,16 +204,16 @@ export class WebGPUBackend implements Backend {
       return [out];
     }
     if (prim === Prim.DotGeneral) {
-      const out = this.#gemm(inputs, params as PrimParams[Prim.DotGeneral], outAvals[0]);
+      const out = gemmCall(this.#host, inputs, params as PrimParams[Prim.DotGeneral], outAvals[0]);
       if (out !== null) return [out];
     }
     const scatterKind = SCATTER_KINDS[prim];
     if (scatterKind) {
-      const out = this.#scatter(scatterKind, inputs, params as PrimParams[Prim.Scatter], outAvals[0]);
+      const out = scatterCall(this.#host, scatterKind, inputs, params as PrimParams[Prim.Scatter], outAvals[0]);
       if (out !== null) return [out];
     }
     if (prim === Prim.ConvGeneralDilated) {
-      const out = this.#conv(inputs, params as PrimParams[Prim.ConvGeneralDilated], outAvals[0]);
+      const out = convCall(this.#host, inputs, params as PrimParams[Prim.ConvGeneralDilated], outAvals[0]);
       if (out !== null) return [out];
     }
     const kernel = this.#kernelFor(prim, inputs, params as object, outAvals);
@@ -219,128 +229,6 @@ export class WebGPUBackend implements Backend {
       }
     }
     return this.#viaHost(prim, inputs, params, outAvals);
-  }
-
-  /**
-   * float32 dot_general as the tiled GEMM (src/codegen/wgsl/gemm.ts) when both operands are
-   * [batch, free, contract] or [batch, contract, free] in memory; null otherwise (the general
-   * kernel-IR contraction runs it).
-   */
-  #gemm(inputs: readonly Operand[], params: PrimParams[Prim.DotGeneral], out: ShapedArray, ep?: Epilogue): BufferId | null {
-    const [l, r] = inputs.map((x) => x.aval);
-    if (l.dtype !== "float32" || r.dtype !== "float32" || out.dtype !== "float32" || out.size === 0) return null;
-    const { lc, rc, lb, rb, lFree, rFree, B, M, K, N } = dotGeometry(l.shape, r.shape, params.dimensionNumbers);
-    const isId = (p: readonly number[]) => p.every((v, i) => v === i);
-    const transA = !isId([...lb, ...lFree, ...lc]);
-    const transB = !isId([...rb, ...rc, ...rFree]);
-    if ((transA && !isId([...lb, ...lc, ...lFree])) || (transB && !isId([...rb, ...rFree, ...rc]))) return null;
-    const g = { batch: B, m: M, n: N, k: K, transA, transB, bias: ep?.bias ?? false, relu: ep?.activation === "relu" };
-    const maxBinding = this.maxBindingBytes;
-    if (B > this.device.limits.maxComputeWorkgroupsPerDimension || [l.size, r.size, out.size].some((n) => n * 4 > maxBinding)) return null;
-    const id = this.#allocSlot("float32", out.size);
-    const tiled = this.gemmVariant === "tiled";
-    const pipeline = this.#pipeline(tiled ? gemmWgsl(g) : gemmDirectWgsl(g));
-    const bufs = [inputs[0].buffer, inputs[1].buffer, id, ...(g.bias ? [inputs[2].buffer] : [])].map((b) => this.#slot(b).buf);
-    const pass = this.stream.pass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, this.#bindGroup(pipeline, bufs));
-    pass.dispatchWorkgroups(...(tiled ? gemmGrid(g) : gemmDirectGrid(g)));
-    return id;
-  }
-
-  /**
-   * float32 conv_general_dilated as the implicit-GEMM WGSL conv (src/codegen/wgsl/conv.ts), any
-   * dimension numbers, groups and dilations; a split contraction sums its parts in a second
-   * dispatch. Null when an operand is empty or too large to bind (the kernel-IR conv runs it).
-   */
-  #conv(inputs: readonly Operand[], params: PrimParams[Prim.ConvGeneralDilated], out: ShapedArray): BufferId | null {
-    const [l, r] = inputs.map((x) => x.aval);
-    if (l.dtype !== "float32" || r.dtype !== "float32" || out.dtype !== "float32" || [l.size, r.size, out.size].includes(0)) return null;
-    let c;
-    try {
-      c = convWgsl(l.shape, r.shape, out.shape, params, undefined, this.device.limits.maxComputeWorkgroupsPerDimension);
-    } catch (e) {
-      if (e instanceof RangeError) return null;
-      throw e;
-    }
-    if ([l.size, r.size, out.size * c.splits].some((n) => n * 4 > this.maxBindingBytes)) return null;
-    const id = this.#allocSlot("float32", out.size);
-    const part = c.reduce ? this.#allocSlot("float32", out.size * c.splits) : id;
-    const launch = (s: { code: string; workgroups: [number, number, number] }, ids: readonly BufferId[]) => {
-      const pipeline = this.#pipeline(s.code);
-      const pass = this.stream.pass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, this.#bindGroup(pipeline, ids.map((b) => this.#slot(b).buf)));
-      pass.dispatchWorkgroups(...s.workgroups);
-    };
-    launch(c.main, [inputs[0].buffer, inputs[1].buffer, part]);
-    if (c.reduce) {
-      launch(c.reduce, [part, id]);
-      this.release(part);
-    }
-    convWgslStats.runs++;
-    return id;
-  }
-
-  /** The scatter family with atomics (src/codegen/wgsl/scatter.ts); null for dtypes it does not cover. */
-  #scatter(kind: ScatterKind, inputs: readonly Operand[], p: PrimParams[Prim.Scatter], out: ShapedArray): BufferId | null {
-    const [x, idx, upd] = inputs.map((o) => o.aval);
-    if (!["float32", "int32", "uint32", "bool"].includes(x.dtype) || (idx.dtype !== "int32" && idx.dtype !== "uint32")) return null;
-    if ([x.size, idx.size, upd.size].some((n) => n * 4 > this.maxBindingBytes)) return null;
-    const id = this.#allocSlot(out.dtype, out.size);
-    const outBuf = this.#slot(id).buf;
-    if (out.size > 0) this.stream.encoder().copyBufferToBuffer(this.#slot(inputs[0].buffer).buf, 0, outBuf, 0, out.size * 4);
-    if (upd.size === 0 || out.size === 0) return id;
-    const g = {
-      kind, dtype: x.dtype, operandShape: x.shape, indicesShape: idx.shape, indicesDtype: idx.dtype, updatesShape: upd.shape,
-      dn: p.dimensionNumbers, mode: p.mode,
-    };
-    const { main, claim } = scatterWgsl(g);
-    const [gx, gy] = gridFor(upd.size);
-    const [ib, ub] = [inputs[1].buffer, inputs[2].buffer].map((b) => this.#slot(b).buf);
-    const dispatch = (code: string, entries: [number, GPUBuffer][]) => {
-      const pipeline = this.#pipeline(code);
-      const bindGroup = this.device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
-      });
-      const pass = this.stream.pass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(gx, gy);
-    };
-    if (claim) {
-      const claims = this.#allocSlot("uint32", out.size);
-      const cb = this.#slot(claims).buf;
-      this.stream.encoder().clearBuffer(cb, 0, Math.ceil((out.size * 4) / 4) * 4);
-      dispatch(claim, [[0, ib], [3, cb]]);
-      dispatch(main, [[0, ib], [1, ub], [2, outBuf], [3, cb]]);
-      this.release(claims);
-    } else {
-      dispatch(main, [[0, ib], [1, ub], [2, outBuf]]);
-    }
-    return id;
-  }
-
-  /** A dot_general with its bias/relu epilogue as separate kernels (layouts the GEMM does not take). */
-  #unfusedEpilogue(ins: readonly Operand[], params: PrimParams[Prim.DotGeneral], ep: Epilogue, out: ShapedArray): BufferId {
-    let [y] = this.execute(Prim.DotGeneral, ins.slice(0, 2), params, [out]);
-    const step = (prim: FirstOrderPrim, operands: Operand[], p: object) => {
-      const [next] = this.execute(prim, operands, p as never, [out]);
-      this.release(y);
-      y = next;
-    };
-    if (ep.bias) {
-      const [b] = this.execute(Prim.BroadcastInDim, [ins[2]], { shape: out.shape, broadcastDimensions: [out.ndim - 1] }, [out]);
-      step(Prim.Add, [{ buffer: y, aval: out }, { buffer: b, aval: out }], {});
-      this.release(b);
-    }
-    if (ep.activation === "relu") {
-      const zero = this.alloc("float32", 1, new Float32Array(1));
-      step(Prim.Max, [{ buffer: y, aval: out }, { buffer: zero, aval: out.withShape([]) }], {});
-      this.release(zero);
-    }
-    return y;
   }
 
   #key(prim: Prim, inputs: readonly Operand[], params: object, outAvals: readonly ShapedArray[]): string {
@@ -536,37 +424,12 @@ export class WebGPUBackend implements Backend {
         return (ids) => this.runKernel(kernel, ids);
       },
       afterRun: () => this.stream.flush(),
-      dotEpilogue: (ins, params, ep, out) => this.#gemm(ins, params, out, ep) ?? this.#unfusedEpilogue(ins, params, ep, out),
+      dotEpilogue: (ins, params, ep, out) => gemmCall(this.#host, ins, params, out, ep) ?? unfusedEpilogue(this.#host, ins, params, ep, out),
     });
   }
 
   /** Resolves when all work issued so far has finished on the GPU. */
   sync(): Promise<void> {
     return this.stream.sync();
-  }
-}
-
-/** Host data as the bytes the GPU holds (bool -> u32, float16 -> f32 rounded to half precision). */
-function toStored(dtype: DType, data: TypedArray | ArrayLike<number>): ArrayBufferView {
-  if (dtype === "bool") return Uint32Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0));
-  if (dtype === "float16") return Float32Array.from(data as ArrayLike<number>, roundF16);
-  const ctor = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint32: Uint32Array }[dtype];
-  return data instanceof ctor ? data : ctor.from(data as ArrayLike<number>);
-}
-
-/** GPU bytes as the typed array the other backends return for `dtype`. */
-function fromStored(dtype: DType, bytes: ArrayBuffer, size: number): TypedArray {
-  switch (dtype) {
-    case "bool":
-      return Uint8Array.from(new Uint32Array(bytes, 0, size), (v) => (v ? 1 : 0));
-    case "float16":
-    case "float32":
-      return new Float32Array(bytes, 0, size);
-    case "float64":
-      return new Float64Array(bytes, 0, size);
-    case "int32":
-      return new Int32Array(bytes, 0, size);
-    case "uint32":
-      return new Uint32Array(bytes, 0, size);
   }
 }
