@@ -317,7 +317,8 @@ export class WebGPUBackend implements Backend {
     });
   }
 
-  #compile(kernel: Kernel, slots: readonly number[]): Compiled {
+  /** Renders `kernel` for one aliasing pattern and checks the limits; `build`: also create its pipelines. */
+  #compile(kernel: Kernel, slots: readonly number[], build = true): Compiled {
     // A buffer larger than one binding may hold cannot be bound: such kernels go another way.
     const maxBinding = this.maxBindingBytes;
     for (const p of kernel.params) {
@@ -330,7 +331,7 @@ export class WebGPUBackend implements Backend {
     for (const s of shaders) {
       if (s.bindings.length > limit) throw new RangeError(`webgpu: kernel ${kernel.name} needs ${s.bindings.length} storage buffers (limit ${limit})`);
     }
-    const pipelines = shaders.map((s) => (s.invocations === 0 ? null : this.#pipeline(s.code)));
+    const pipelines = build ? shaders.map((s) => (s.invocations === 0 ? null : this.#pipeline(s.code))) : [];
     return { shaders, pipelines };
   }
 
@@ -420,7 +421,8 @@ export class WebGPUBackend implements Backend {
       compileKernel: (kernel) => {
         if (kernel.params.some((p) => !gpuDtype(p.dtype))) throw new RangeError("webgpu: float64 kernel");
         // Rendered now, so a kernel WGSL cannot express refuses the program (which then runs op by op).
-        this.#compile(kernel, kernel.params.map((_, i) => i));
+        // (pipelines are created at the first run, for the aliasing pattern the memory plan gives)
+        this.#compile(kernel, kernel.params.map((_, i) => i), false);
         return (ids) => this.runKernel(kernel, ids);
       },
       afterRun: () => this.stream.flush(),
