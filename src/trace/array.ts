@@ -130,15 +130,18 @@ export class ConcreteArray extends Tracer {
    * @example np.eye(2).toArray() // [[1, 0], [0, 1]]
    */
   override toArray(): unknown {
-    const data = this.dataSync();
-    const shape = this.shape;
-    const conv = this.dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
-    const build = (dim: number, offset: number): unknown => {
-      if (dim === shape.length) return conv(data[offset]);
-      const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-      return globalThis.Array.from({ length: shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
-    };
-    return build(0, 0);
+    return nest(this.dataSync(), this.shape, this.dtype);
+  }
+
+  /**
+   * The data as nested JS arrays, read asynchronously: works on every backend (on webgpu,
+   * where `toArray()` cannot).
+   *
+   * @example await np.eye(2).array() // [[1, 0], [0, 1]]
+   */
+  override async array(): Promise<unknown> {
+    this.#check();
+    return nest(await this.#backend.read(this.#buffer), this.shape, this.dtype);
   }
 
   /**
@@ -176,6 +179,17 @@ export class ConcreteArray extends Tracer {
 
 /** Arrays up to this many elements on a CPU backend are copied to their fellow operands' backend. */
 const IMPLICIT_COPY_MAX = 64;
+
+/** Flat data as nested JS arrays of `shape` (booleans for bool). */
+function nest(data: TypedArray, shape: readonly number[], dtype: DType): unknown {
+  const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
+  const build = (dim: number, offset: number): unknown => {
+    if (dim === shape.length) return conv(data[offset]);
+    const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    return globalThis.Array.from({ length: shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
+  };
+  return build(0, 0);
+}
 
 /** The eval trace: runs each primitive on the backend immediately. */
 export class EvalTrace extends Trace {

@@ -129,6 +129,11 @@ export abstract class Tracer {
     throw this.concretizationError("toArray()");
   }
 
+  /** The data as nested JS arrays, on every backend (GPU ones included). */
+  array(): Promise<unknown> {
+    return Promise.reject(this.concretizationError("array()"));
+  }
+
   /** The single element of a size-1 array. */
   item(): number | boolean {
     throw this.concretizationError("item()");

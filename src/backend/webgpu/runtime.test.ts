@@ -28,6 +28,7 @@ describe("webgpu runtime", () => {
     expect(() => x.toArray()).toThrow(/await a\.data\(\)/);
     expect(() => np.sum(x).item()).toThrow(/await a\.data\(\)/);
     expect(await values(x)).toEqual([1, 2, 3]);
+    expect(await np.array([[true, false], [false, true]]).array()).toEqual([[true, false], [false, true]]);
     x.dispose();
   });
 

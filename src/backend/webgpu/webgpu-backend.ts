@@ -180,7 +180,7 @@ export class WebGPUBackend implements Backend {
   readSync(): TypedArray {
     throw new Error(
       "dataSync() (and toArray(), item(), printing) cannot read an array on the webgpu backend: GPU results arrive " +
-        "asynchronously. Use 'await a.data()' instead, or move the array to the wasm backend first.",
+        "asynchronously. Use 'await a.data()' (or 'await a.array()') instead, or move the array to the wasm backend first.",
     );
   }
 
