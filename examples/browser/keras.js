@@ -7,26 +7,11 @@
  * `window.__kilnKerasError`) for the browser test.
  */
 import * as kiln from "/dist/index.js";
+import { chooseBackend } from "./backend.js";
 import * as nn from "/dist/nn/index.js";
 import { KERAS_CONFIG, trainKeras } from "./keras-train.js";
 
 const $ = (id) => document.getElementById(id);
-
-/** Starts the backend the page asked for; webgpu falls back to wasm with the reason shown. */
-async function chooseBackend() {
-  const wanted = new URLSearchParams(location.search).get("backend") ?? "webgpu";
-  if (wanted === "webgpu") {
-    try {
-      await kiln.setBackend("webgpu");
-      return { backend: "webgpu", note: "" };
-    } catch (e) {
-      await kiln.setBackend("wasm");
-      return { backend: "wasm", note: `WebGPU unavailable (${e.message}); using wasm` };
-    }
-  }
-  await kiln.setBackend(wanted);
-  return { backend: wanted, note: "" };
-}
 
 async function main() {
   const { backend, note } = await chooseBackend();

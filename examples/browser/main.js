@@ -5,25 +5,10 @@
  * result as `window.__kilnResult` (or the failure as `window.__kilnError`) for the browser test.
  */
 import * as kiln from "/dist/index.js";
+import { chooseBackend } from "./backend.js";
 import { CONFIG, train } from "./train.js";
 
 const $ = (id) => document.getElementById(id);
-
-/** Starts the backend the page asked for; webgpu falls back to wasm with the reason shown. */
-async function chooseBackend() {
-  const wanted = new URLSearchParams(location.search).get("backend") ?? "webgpu";
-  if (wanted === "webgpu") {
-    try {
-      await kiln.setBackend("webgpu");
-      return { backend: "webgpu", note: "" };
-    } catch (e) {
-      await kiln.setBackend("wasm");
-      return { backend: "wasm", note: `WebGPU unavailable (${e.message}); using wasm` };
-    }
-  }
-  await kiln.setBackend(wanted);
-  return { backend: wanted, note: "" };
-}
 
 /** Redraws the loss curve (log scale) as an SVG polyline. */
 function plot(losses) {
