@@ -89,6 +89,8 @@ describe("webgpu runtime", () => {
     gpu.gemmVariant = variant;
     const cases: [number[], number[], [[number[], number[]], [number[], number[]]]][] = [
       [[130, 70], [70, 90], [[[1], [0]], [[], []]]],
+      [[130, 72], [72, 96], [[[1], [0]], [[], []]]], // K and N multiples of 4: vec4 loads in the direct GEMM
+      [[2, 9, 8], [2, 8, 12], [[[2], [1]], [[0], [0]]]],
       [[70, 130], [70, 90], [[[0], [0]], [[], []]]], // A stored [K, M]
       [[130, 70], [90, 70], [[[1], [1]], [[], []]]], // B stored [N, K]
       [[3, 17, 33], [3, 33, 65], [[[2], [1]], [[0], [0]]]],
