@@ -166,6 +166,23 @@ export const kreduce = (kind: ReduceKind, value: UOp, ranges: readonly UOp[]): U
   UOp.make(KOp.Reduce, value.dtype, [value, ...ranges], kind);
 export const ksink = (stores: readonly UOp[]): UOp => UOp.make(KOp.Sink, "void", stores);
 
+/**
+ * The free ranges of every node under `root` (ranges owned by a reduce do not escape it): the
+ * loop nest each node must be evaluated in, as renderers need it for all nodes at once.
+ */
+export function freeRangeSets(root: UOp): Map<UOp, Set<UOp>> {
+  const m = new Map<UOp, Set<UOp>>();
+  for (const u of root.toposort()) {
+    const s = new Set<UOp>(u.op === KOp.Range ? [u] : []);
+    u.src.forEach((c, i) => {
+      if (u.op !== KOp.Reduce || i === 0) for (const r of m.get(c)!) s.add(r);
+    });
+    if (u.op === KOp.Reduce) for (const r of u.src.slice(1)) s.delete(r);
+    m.set(u, s);
+  }
+  return m;
+}
+
 /** A compiled unit of work: buffer parameters and the sink of its stores. */
 export interface Kernel {
   readonly name: string;

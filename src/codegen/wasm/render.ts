@@ -15,7 +15,7 @@
  * on float64 follow elementwise.ts (XLA) where the two differ.
  */
 import { type DType, Prim, type PrimParams } from "../../ir/index.js";
-import { type AluArg, type KDType, KOp, type Kernel, type ParamArg, type RangeArg, type ReduceKind, UOp } from "../kernel-ir.js";
+import { type AluArg, type KDType, KOp, type Kernel, type ParamArg, type RangeArg, type ReduceKind, UOp, freeRangeSets } from "../kernel-ir.js";
 import { Op, Simd, ValType } from "./binary-emitter.js";
 import { Fn, type ModuleCtx, Ops, type Ty, type Val } from "./ops.js";
 
@@ -186,20 +186,6 @@ const COMBINE: Record<ReduceKind, (d: KDType) => Parameters<Ops["bin"]>[0]> = {
   or: () => "or",
   xor: () => "xor",
 };
-
-/** Free ranges of every node (ranges owned by a reduce do not escape it). */
-function freeRangeSets(root: UOp): Map<UOp, Set<UOp>> {
-  const m = new Map<UOp, Set<UOp>>();
-  for (const u of root.toposort()) {
-    const s = new Set<UOp>(u.op === KOp.Range ? [u] : []);
-    u.src.forEach((c, i) => {
-      if (u.op !== KOp.Reduce || i === 0) for (const r of m.get(c)!) s.add(r);
-    });
-    if (u.op === KOp.Reduce) for (const r of u.src.slice(1)) s.delete(r);
-    m.set(u, s);
-  }
-  return m;
-}
 
 /** Whether `e` is `v + (something independent of v)`: a stride-1 index. */
 function contiguous(e: UOp, v: UOp, dep: (u: UOp) => boolean): boolean {

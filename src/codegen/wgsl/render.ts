@@ -14,7 +14,7 @@
  * buffer twice, which WebGPU forbids for writable storage.
  */
 import type { DType } from "../../ir/index.js";
-import { type AluArg, type KDType, KOp, type Kernel, type ParamArg, type RangeArg, type ReduceKind, type UOp } from "../kernel-ir.js";
+import { type AluArg, type KDType, KOp, type Kernel, type ParamArg, type RangeArg, type ReduceKind, type UOp, freeRangeSets } from "../kernel-ir.js";
 import { SPECIAL_VALUES, helperSource } from "./math.js";
 import { codeForOp, literal, storageType, wgslType } from "./ops.js";
 
@@ -71,20 +71,6 @@ function combine(kind: ReduceKind, d: KDType, acc: string, x: string, need: (h: 
     case "xor":
       return bool ? `${acc} != ${x}` : `${acc} ^ ${x}`;
   }
-}
-
-/** Free ranges of every node (ranges owned by a reduce do not escape it). */
-function freeRangeSets(root: UOp): Map<UOp, Set<UOp>> {
-  const m = new Map<UOp, Set<UOp>>();
-  for (const u of root.toposort()) {
-    const s = new Set<UOp>(u.op === KOp.Range ? [u] : []);
-    u.src.forEach((c, i) => {
-      if (u.op !== KOp.Reduce || i === 0) for (const r of m.get(c)!) s.add(r);
-    });
-    if (u.op === KOp.Reduce) for (const r of u.src.slice(1)) s.delete(r);
-    m.set(u, s);
-  }
-  return m;
 }
 
 const rangeId = (r: UOp) => (r.arg as RangeArg).id;
