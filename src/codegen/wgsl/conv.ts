@@ -20,18 +20,10 @@
  * `splits` invocations writing partial results, summed by a second shader. Shapes and params
  * are baked in as constants: one pipeline per conv signature.
  */
-import type { ConvDimensionNumbers, Shape } from "../../ir/index.js";
+import type { Prim, PrimParams, Shape } from "../../ir/index.js";
 
-/** The params of conv_general_dilated this generator reads. */
-export interface ConvParamsWgsl {
-  readonly windowStrides: readonly number[];
-  readonly padding: readonly (readonly [number, number])[];
-  readonly lhsDilation: readonly number[];
-  readonly rhsDilation: readonly number[];
-  readonly dimensionNumbers: ConvDimensionNumbers;
-  readonly featureGroupCount: number;
-  readonly batchGroupCount: number;
-}
+/** The params of conv_general_dilated this generator reads (all but the result dtype). */
+export type ConvParamsWgsl = Omit<PrimParams[Prim.ConvGeneralDilated], "preferredElementType">;
 
 /** Register block and launch shape; chosen by `convBlocking` unless given. */
 export interface ConvBlocking {

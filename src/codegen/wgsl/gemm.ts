@@ -26,6 +26,18 @@ export interface GemmShape {
   readonly relu?: boolean;
 }
 
+/** The four rows of an invocation's 4x4 block of C. */
+const ACCUMULATORS = [0, 1, 2, 3].map((i) => `  var acc${i} = vec4<f32>(0.0);`).join("\n");
+
+/** Stores an invocation's 4x4 block at rows r.., columns c.. (masked at the edges of C). */
+const storeBlock = (g: GemmShape): string => `  let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+  for (var i = 0u; i < 4u; i = i + 1u) {
+    if (r + i >= M) { break; }
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      ${storeC(g)}
+    }
+  }`;
+
 /** The store of C's element (r + i, c + j), through the epilogue. */
 function storeC(g: GemmShape): string {
   let v = "rows[i][j]";
@@ -67,10 +79,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let row0 = wid.y * TM;
   let col0 = wid.x * TN;
   let tid = lid.y * 16u + lid.x;
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
+${ACCUMULATORS}
   for (var k0 = 0u; k0 < K; k0 = k0 + TK) {
     for (var i = 0u; i < 4u; i = i + 1u) {
       let e = tid + i * 256u;
@@ -102,13 +111,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   let r = row0 + lid.y * 4u;
   let c = col0 + lid.x * 4u;
-  let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-  for (var i = 0u; i < 4u; i = i + 1u) {
-    if (r + i >= M) { break; }
-    for (var j = 0u; j < 4u; j = j + 1u) {
-      ${storeC(g)}
-    }
-  }
+${storeBlock(g)}
 }
 `;
 }
@@ -147,10 +150,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let aOff = gid.z * M * K;
   let bOff = gid.z * K * N;
   let cOff = gid.z * M * N;
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
+${ACCUMULATORS}
   for (var k = 0u; k < K; k = k + 1u) {
     let a = vec4<f32>(${[0, 1, 2, 3].map((i) => lane(i, "a")).join(", ")});
     let b = vec4<f32>(${[0, 1, 2, 3].map((i) => lane(i, "b")).join(", ")});
@@ -159,13 +159,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     acc2 = acc2 + a.z * b;
     acc3 = acc3 + a.w * b;
   }
-  let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-  for (var i = 0u; i < 4u; i = i + 1u) {
-    if (r + i >= M) { break; }
-    for (var j = 0u; j < 4u; j = j + 1u) {
-      ${storeC(g)}
-    }
-  }
+${storeBlock(g)}
 }
 `;
 }
@@ -194,10 +188,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let aOff = gid.z * M * K4;
   let bOff = gid.z * K4 * 4u * N4;
   let cOff = gid.z * M * N;
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
+${ACCUMULATORS}
   for (var k4 = 0u; k4 < K4; k4 = k4 + 1u) {
     let k = k4 * 4u;
     let b0 = ${bRow(0)};
@@ -206,13 +197,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let b3 = ${bRow(3)};
 ${[0, 1, 2, 3].map((i) => `    let a${i} = ${aRow(i)};\n    acc${i} = acc${i} + a${i}.x * b0 + a${i}.y * b1 + a${i}.z * b2 + a${i}.w * b3;`).join("\n")}
   }
-  let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-  for (var i = 0u; i < 4u; i = i + 1u) {
-    if (r + i >= M) { break; }
-    for (var j = 0u; j < 4u; j = j + 1u) {
-      ${storeC(g)}
-    }
-  }
+${storeBlock(g)}
 }
 `;
 }
