@@ -8,23 +8,12 @@
  * (Input -> Dense(16, relu) -> Dense(3, softmax)) trained with Adam on minibatches. Weights and
  * shuffling are seeded, so every backend starts from the same model and sees the same batches.
  */
+import { uniform } from "./random.js";
 
 /** Sizes and hyperparameters; the test repeats the run with the same ones. */
 export const KERAS_CONFIG = Object.freeze({ samples: 96, classes: 3, hidden: 16, epochs: 5, batchSize: 16, learningRate: 0.05, seed: 7 });
 /** The class centres; points lie within 0.7 of theirs along each axis. */
 export const CENTRES = Object.freeze([[-1, -1], [1, -1], [0, 1.2]]);
-
-/** A small deterministic generator (mulberry32): the same numbers in every JS engine. */
-function uniform(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The dataset as plain typed arrays: x is samples x 2, y the class (0..2) of each point;

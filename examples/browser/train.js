@@ -8,24 +8,13 @@
  * noise, so the loss settles near the noise variance (well above float32 rounding, so backends
  * can be compared step by step) and the least-squares solution is known in closed form.
  */
+import { uniform } from "./random.js";
 
 /** Sizes and hyperparameters; the test repeats the run with the same ones. */
 export const CONFIG = Object.freeze({ samples: 64, features: 3, steps: 80, learningRate: 0.3, seed: 1234 });
 /** The weights the data was generated from (the least-squares fit is near them, not equal). */
 export const TRUE_W = Object.freeze([2, -3, 0.5]);
 export const TRUE_B = 1;
-
-/** A small deterministic generator (mulberry32): the same numbers in every JS engine. */
-function uniform(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The dataset as plain Float32Arrays: x is samples x features in [-1, 1), y = x w + b + noise,
